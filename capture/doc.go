@@ -1,0 +1,2 @@
+// Package capture: see the documentation in doc.go (written with the implementation).
+package capture

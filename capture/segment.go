@@ -1,0 +1,87 @@
+package capture
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Proto is the transport protocol of a captured packet.
+type Proto uint8
+
+const (
+	ProtoInvalid Proto = iota
+	TCP
+	UDP
+	ICMP // an ICMP/ICMPv6 error about one of the captured ports
+)
+
+func (p Proto) String() string {
+	switch p {
+	case TCP:
+		return "tcp"
+	case UDP:
+		return "udp"
+	case ICMP:
+		return "icmp"
+	}
+	return "invalid"
+}
+
+// Flags are the TCP header flags.
+type Flags uint8
+
+const (
+	FIN Flags = 1 << iota
+	SYN
+	RST
+	PSH
+	ACK
+	URG
+	ECE
+	CWR
+)
+
+// String prints the flags as tcpdump does inside "Flags [...]": S, F, R, P, U,
+// E, W in that order and "." for ACK, e.g. "S.", "F.", "P.", "R", "R.".
+// No flag at all prints "none", as tcpdump does.
+func (f Flags) String() string {
+	var b strings.Builder
+	for _, x := range []struct {
+		f Flags
+		c byte
+	}{{SYN, 'S'}, {FIN, 'F'}, {PSH, 'P'}, {RST, 'R'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'W'}} {
+		if f&x.f != 0 {
+			b.WriteByte(x.c)
+		}
+	}
+	if f&ACK != 0 {
+		b.WriteByte('.')
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
+}
+
+// Has reports whether all of x are set.
+func (f Flags) Has(x Flags) bool { return f&x == x }
+
+// Segment is one captured packet, decoded. For TCP every field is set; for
+// UDP Flags, Seq, Ack and Win are zero; for ICMP, Src and Dst are the
+// addresses of the ICMP packet itself and Quoted holds the ports of the
+// datagram the error is about.
+type Segment struct {
+	Time     time.Time // kernel receive stamp, CLOCK_REALTIME
+	Proto    Proto
+	Src, Dst netip.AddrPort
+	Flags    Flags
+	Seq, Ack uint32 // absolute; formatting makes them relative like tcpdump
+	Win      uint16 // raw window field, unscaled, as tcpdump prints it
+	Len      int    // payload bytes
+	Options  string // TCP options as tcpdump prints them: "mss 65495,sackOK,TS val 1 ecr 0,nop,wscale 7"
+	Payload  []byte // the first bytes of payload (at most 64), for display
+	// ICMP errors (port unreachable): type/code and the quoted datagram.
+	ICMPType, ICMPCode uint8
+	Quoted             struct{ Src, Dst netip.AddrPort }
+}

@@ -1,0 +1,2 @@
+// Package sockdiag: see the documentation in doc.go (written with the implementation).
+package sockdiag

@@ -1,0 +1,2 @@
+// Package trace: see the documentation in doc.go (written with the implementation).
+package trace
