@@ -1,0 +1,146 @@
+package lab
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+
+	"github.com/tcpteardown/teardown/tcpstate"
+)
+
+// Kind is the kind of a timeline event.
+type Kind string
+
+const (
+	KindPacket   Kind = "packet"   // a captured segment
+	KindCall     Kind = "call"     // a system call an actor made, with its result
+	KindState    Kind = "state"    // a TCP state transition of an actor's socket
+	KindSnapshot Kind = "snapshot" // rows of the socket table at one moment
+	KindNote     Kind = "note"     // anything else worth showing (a sample, a marker)
+)
+
+// Event is one entry of a scenario's timeline. Exactly one of the pointer
+// fields matching Kind is set. JSON flattens it (docs/json-schema.md):
+// {"t_ms": 12.3, "kind": "packet", "from": "client", ...}.
+type Event struct {
+	T        time.Duration // since the scenario started
+	Kind     Kind
+	Packet   *Packet
+	Call     *Call
+	State    *State
+	Snapshot *Snapshot
+	Note     *Note
+}
+
+// Packet is a segment between two actors.
+type Packet struct {
+	From, To string // actor names ("client", "server", …) or addr:port if unknown
+	Proto    string // "tcp", "udp", "icmp"
+	Flags    string // as tcpdump prints them: "S", "S.", ".", "P.", "F.", "R", "R."
+	Seq, Ack uint32 // relative to each direction's ISN, as tcpdump prints them
+	Len      int
+	Win      uint16
+	Info     string // e.g. the payload as quoted text, or the ICMP error
+}
+
+// Call is one operation of an actor and what the kernel answered.
+type Call struct {
+	Actor  string
+	Op     string // read, write, close, shutdown, connect, bind, listen, accept, recv, send, sendto, setsockopt, ioctl, …
+	Args   string
+	Result string // byte count in decimal, "EOF", "ok", an errno name ("ECONNRESET"), "timeout", "killed:SIGPIPE"
+	Dur    time.Duration
+	Data   string // what a read returned, quoted, when short
+}
+
+// State is a TCP state transition of an actor's socket.
+type State struct {
+	Actor    string
+	From, To tcpstate.State
+	Inferred bool // TIME-WAIT: no tracepoint reports entering it
+	Reset    string `json:",omitempty"` // "sent" or "received" when an RST caused it
+}
+
+// Snapshot is what the socket table showed for the scenario's ports.
+type Snapshot struct {
+	Rows []SockRow
+}
+
+// SockRow is one socket-table row.
+type SockRow struct {
+	Actor  string         `json:"actor"`
+	State  tcpstate.State `json:"state"`
+	RecvQ  uint32         `json:"recv_q"`
+	SendQ  uint32         `json:"send_q"`
+	Timer  string         `json:"timer,omitempty"`
+	Expiry float64        `json:"expires_ms,omitempty"`
+	Orphan bool           `json:"orphan,omitempty"`
+	Local  string         `json:"local"`
+	Remote string         `json:"remote"`
+}
+
+// Note is free text attached to an actor (or to the scenario when Actor is "").
+type Note struct {
+	Actor string
+	Text  string
+}
+
+// Verdict compares what a seed claims with what this kernel did.
+type Verdict struct {
+	Claim    string `json:"claim"`    // "C06"
+	Verdict  string `json:"verdict"`  // "agrees", "differs", "partly", "not observed"
+	Said     string `json:"said"`     // the claim, paraphrased, with its seed
+	Observed string `json:"observed"` // what the events show, computed from them
+	Why      string `json:"why,omitempty"`
+}
+
+// ms renders a duration as milliseconds with microsecond precision.
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
+type flat struct {
+	TMs      float64         `json:"t_ms"`
+	Kind     Kind            `json:"kind"`
+	Actor    string          `json:"actor,omitempty"`
+	From     string          `json:"from,omitempty"`
+	To       string          `json:"to,omitempty"`
+	Proto    string          `json:"proto,omitempty"`
+	Flags    string          `json:"flags,omitempty"`
+	Seq      *uint32         `json:"seq,omitempty"`
+	Ack      *uint32         `json:"ack,omitempty"`
+	Len      *int            `json:"len,omitempty"`
+	Win      *uint16         `json:"win,omitempty"`
+	Info     string          `json:"info,omitempty"`
+	Op       string          `json:"op,omitempty"`
+	Args     string          `json:"args,omitempty"`
+	Result   string          `json:"result,omitempty"`
+	DurMs    *float64        `json:"dur_ms,omitempty"`
+	Data     string          `json:"data,omitempty"`
+	Inferred *bool           `json:"inferred,omitempty"`
+	Reset    string          `json:"reset,omitempty"`
+	Rows     []SockRow       `json:"rows,omitempty"`
+	Text     string          `json:"text,omitempty"`
+	Extra    json.RawMessage `json:"-"`
+}
+
+// MarshalJSON writes the flat form documented in docs/json-schema.md.
+func (e Event) MarshalJSON() ([]byte, error) {
+	f := flat{TMs: ms(e.T), Kind: e.Kind}
+	switch {
+	case e.Packet != nil:
+		p := e.Packet
+		f.From, f.To, f.Proto, f.Flags, f.Info = p.From, p.To, p.Proto, p.Flags, p.Info
+		f.Seq, f.Ack, f.Len, f.Win = &p.Seq, &p.Ack, &p.Len, &p.Win
+	case e.Call != nil:
+		c := e.Call
+		d := ms(c.Dur)
+		f.Actor, f.Op, f.Args, f.Result, f.DurMs, f.Data = c.Actor, c.Op, c.Args, c.Result, &d, c.Data
+	case e.State != nil:
+		s := e.State
+		f.Actor, f.From, f.To, f.Inferred, f.Reset = s.Actor, s.From.String(), s.To.String(), &s.Inferred, s.Reset
+	case e.Snapshot != nil:
+		f.Rows = e.Snapshot.Rows
+	case e.Note != nil:
+		f.Actor, f.Text = e.Note.Actor, e.Note.Text
+	}
+	return json.Marshal(f)
+}
