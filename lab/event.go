@@ -57,7 +57,7 @@ type Call struct {
 type State struct {
 	Actor    string
 	From, To tcpstate.State
-	Inferred bool // TIME-WAIT: no tracepoint reports entering it
+	Inferred bool   // TIME-WAIT: no tracepoint reports entering it
 	Reset    string `json:",omitempty"` // "sent" or "received" when an RST caused it
 }
 
