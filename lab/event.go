@@ -92,6 +92,9 @@ type Verdict struct {
 	Said     string `json:"said"`     // the claim, paraphrased, with its seed
 	Observed string `json:"observed"` // what the events show, computed from them
 	Why      string `json:"why,omitempty"`
+	// Chinese text for `-lang zh` (the seeds' readers); empty falls back to English.
+	SaidZh string `json:"-"`
+	WhyZh  string `json:"-"`
 }
 
 // ms renders a duration as milliseconds with microsecond precision.
@@ -143,4 +146,39 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		f.Actor, f.Text = e.Note.Actor, e.Note.Text
 	}
 	return json.Marshal(f)
+}
+
+// Expectation is one `expect` line of a scenario file and whether the
+// recorded events satisfied it.
+type Expectation struct {
+	Line int    `json:"line"`
+	Text string `json:"text"`
+	OK   bool   `json:"ok"`
+	Got  string `json:"got,omitempty"` // what was observed instead, when !OK
+	// Skipped is set when the expectation needs packets or states and they
+	// were not recorded (not root): never guessed.
+	Skipped bool `json:"skipped,omitempty"`
+}
+
+// Result is one run of one scenario (or of one variant of it).
+type Result struct {
+	Name     string        `json:"name"`
+	Variant  string        `json:"variant,omitempty"`
+	Title    string        `json:"title,omitempty"`
+	Claims   []string      `json:"claims"`
+	Passed   bool          `json:"passed"` // every expectation held (skipped ones do not fail)
+	Duration time.Duration `json:"-"`
+	Actors   []string      `json:"actors"` // lane order for diagrams: client first, server second
+	Events   []Event       `json:"events"`
+	Verdicts []Verdict     `json:"verdicts"`
+	Expects  []Expectation `json:"expects"`
+	Notes    []string      `json:"notes,omitempty"` // e.g. "packets and states need root: not recorded"
+	Err      string        `json:"error,omitempty"` // the scenario could not run
+}
+
+// Run is the whole output of `teardown lab -json`.
+type Run struct {
+	Kernel    string   `json:"kernel"` // uname -r
+	Root      bool     `json:"root"`   // packets and states recorded
+	Scenarios []Result `json:"scenarios"`
 }
