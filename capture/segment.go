@@ -84,4 +84,17 @@ type Segment struct {
 	// ICMP errors (port unreachable): type/code and the quoted datagram.
 	ICMPType, ICMPCode uint8
 	Quoted             struct{ Src, Dst netip.AddrPort }
+
+	// Fields added with the decoder (capture/decode.go).
+
+	Urg         uint16 // urgent pointer, printed only when URG is set
+	OptionBytes []byte // raw TCP options: the Formatter re-prints SACK blocks relative to the ISNs
+	QuotedProto Proto  // TCP or UDP: the protocol of the datagram an ICMP error quotes
+	ICMPLen     int    // bytes of the ICMP message (header + quote), as tcpdump's "length"
+	ICMPRest    uint32 // ICMP header bytes 4–7: the MTU, pointer or gateway of some errors
+	Raw         []byte // the whole link-layer frame as captured (at most SnapLen bytes)
+	WireLen     int    // the frame's length on the wire (Raw may be shorter)
 }
+
+// IPv6 reports whether the segment travelled over IPv6 ("IP6" in tcpdump).
+func (s *Segment) IPv6() bool { return s.Src.Addr().Is6() && !s.Src.Addr().Is4In6() }

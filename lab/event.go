@@ -51,6 +51,7 @@ type Call struct {
 	Result string // byte count in decimal, "EOF", "ok", an errno name ("ECONNRESET"), "timeout", "killed:SIGPIPE"
 	Dur    time.Duration
 	Data   string // what a read returned, quoted, when short
+	Bytes  int    // bytes moved by a read/recv (a read-until-EOF loop: all of them)
 }
 
 // State is a TCP state transition of an actor's socket.
@@ -118,6 +119,7 @@ type flat struct {
 	Result   string          `json:"result,omitempty"`
 	DurMs    *float64        `json:"dur_ms,omitempty"`
 	Data     string          `json:"data,omitempty"`
+	Bytes    int             `json:"bytes,omitempty"`
 	Inferred *bool           `json:"inferred,omitempty"`
 	Reset    string          `json:"reset,omitempty"`
 	Rows     []SockRow       `json:"rows,omitempty"`
@@ -136,7 +138,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	case e.Call != nil:
 		c := e.Call
 		d := ms(c.Dur)
-		f.Actor, f.Op, f.Args, f.Result, f.DurMs, f.Data = c.Actor, c.Op, c.Args, c.Result, &d, c.Data
+		f.Actor, f.Op, f.Args, f.Result, f.DurMs, f.Data, f.Bytes = c.Actor, c.Op, c.Args, c.Result, &d, c.Data, c.Bytes
 	case e.State != nil:
 		s := e.State
 		f.Actor, f.From, f.To, f.Inferred, f.Reset = s.Actor, s.From.String(), s.To.String(), &s.Inferred, s.Reset
@@ -181,4 +183,51 @@ type Run struct {
 	Kernel    string   `json:"kernel"` // uname -r
 	Root      bool     `json:"root"`   // packets and states recorded
 	Scenarios []Result `json:"scenarios"`
+}
+
+// UnmarshalJSON reads the flat form back, so a saved timeline can be
+// rendered again later.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var f flat
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*e = Event{T: fromMs(f.TMs), Kind: f.Kind}
+	switch f.Kind {
+	case KindPacket:
+		e.Packet = &Packet{From: f.From, To: f.To, Proto: f.Proto, Flags: f.Flags, Info: f.Info,
+			Seq: deref(f.Seq), Ack: deref(f.Ack), Len: deref(f.Len), Win: deref(f.Win)}
+	case KindCall:
+		e.Call = &Call{Actor: f.Actor, Op: f.Op, Args: f.Args, Result: f.Result, Data: f.Data,
+			Dur: fromMs(deref(f.DurMs))}
+	case KindState:
+		return e.unmarshalState(f)
+	case KindSnapshot:
+		e.Snapshot = &Snapshot{Rows: f.Rows}
+	case KindNote:
+		e.Note = &Note{Actor: f.Actor, Text: f.Text}
+	}
+	return nil
+}
+
+func (e *Event) unmarshalState(f flat) error {
+	s := &State{Actor: f.Actor, Inferred: deref(f.Inferred), Reset: f.Reset}
+	if err := s.From.UnmarshalText([]byte(f.From)); err != nil {
+		return err
+	}
+	if err := s.To.UnmarshalText([]byte(f.To)); err != nil {
+		return err
+	}
+	e.State = s
+	return nil
+}
+
+func fromMs(v float64) time.Duration { return time.Duration(math.Round(v * 1e6)) }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

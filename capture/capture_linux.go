@@ -1,0 +1,163 @@
+//go:build linux
+
+package capture
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/afpacket"
+	"golang.org/x/net/bpf"
+)
+
+// Ring geometry. TPACKET_V3 fills a block with many frames and hands it to
+// us when it is full or when the block timeout expires; with a 1 ms timeout
+// a quiet connection's segment reaches Next within about a millisecond
+// (the default 64 ms would make a live display lag). Empty blocks are not
+// retired, so 128 blocks of 128 KiB let the reader stall for at least
+// 128 ms before the kernel drops (a 64 KiB lo segment fits in a block).
+const (
+	blockSize    = 128 << 10
+	numBlocks    = 128
+	frameSize    = 4096
+	blockTimeout = time.Millisecond
+	// pollTimeout bounds how long a blocked Next takes to notice ctx or
+	// Close.
+	pollTimeout = 50 * time.Millisecond
+)
+
+// afSource reads an AF_PACKET TPACKET_V3 ring through gopacket/afpacket.
+type afSource struct {
+	closed atomic.Bool  // set first by Close so that a reader stops polling
+	mu     sync.RWMutex // Close takes it exclusively: the ring is unmapped under no reader
+	gone   bool         // the socket is closed (guarded by mu)
+	tp     *afpacket.TPacket
+	since  time.Time // frames stamped before the filter was attached are dropped
+	base   Stats     // kernel counters at that moment
+	final  Stats     // counters taken by close (guarded by mu)
+}
+
+func open(c *Config) (source, error) {
+	ifi, err := net.InterfaceByName(c.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("%w (list the interfaces with `ip link`)", err)
+	}
+	prog, err := filter(c.Ports, ifi.Flags&net.FlagLoopback != 0, c.SnapLen)
+	if err != nil {
+		return nil, err
+	}
+	tp, err := afpacket.NewTPacket(afpacket.OptInterface(c.Interface),
+		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(blockTimeout),
+		afpacket.OptPollTimeout(pollTimeout), afpacket.OptBlockSize(blockSize),
+		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))
+	if err != nil {
+		return nil, socketError(err)
+	}
+	s := &afSource{tp: tp}
+	if err := s.attach(prog); err != nil {
+		tp.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// socketError names the missing privilege: socket(AF_PACKET) fails with
+// EPERM without CAP_NET_RAW.
+func socketError(err error) error {
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("%w: %w", ErrPermission, os.NewSyscallError("socket", err))
+	}
+	return fmt.Errorf("packet socket: %w", err)
+}
+
+// attach installs the filter and marks the moment from which frames count.
+// The socket has received every frame of the interface since socket(2);
+// those queued before the filter are recognised by their earlier stamps.
+func (s *afSource) attach(prog []bpf.RawInstruction) error {
+	if err := s.tp.SetBPF(prog); err != nil {
+		return os.NewSyscallError("setsockopt SO_ATTACH_FILTER", err)
+	}
+	s.since = time.Now()
+	base, err := s.kernelStats()
+	s.base = base
+	return err
+}
+
+func (s *afSource) read(ctx context.Context) ([]byte, time.Time, int, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, time.Time{}, 0, err
+		}
+		frame, ci, err := s.readOnce()
+		switch {
+		case errors.Is(err, afpacket.ErrTimeout):
+			continue
+		case err != nil:
+			return nil, time.Time{}, 0, err
+		case ci.Timestamp.Before(s.since):
+			continue
+		}
+		return frame, ci.Timestamp, ci.Length, nil
+	}
+}
+
+func (s *afSource) readOnce() ([]byte, gopacket.CaptureInfo, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.gone || s.closed.Load() {
+		return nil, gopacket.CaptureInfo{}, io.EOF
+	}
+	data, ci, err := s.tp.ZeroCopyReadPacketData()
+	if err != nil {
+		if !errors.Is(err, afpacket.ErrTimeout) {
+			err = fmt.Errorf("capture: read: %w", err)
+		}
+		return nil, ci, err
+	}
+	// The ring slot is handed back to the kernel on the next read: copy.
+	return bytes.Clone(data), ci, nil
+}
+
+func (s *afSource) stats() (Stats, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.gone {
+		return s.final, nil
+	}
+	return s.kernelStats()
+}
+
+// kernelStats reads PACKET_STATISTICS (afpacket accumulates: the kernel
+// resets the counters on every read) relative to the baseline.
+func (s *afSource) kernelStats() (Stats, error) {
+	_, v3, err := s.tp.SocketStats()
+	if err != nil {
+		return Stats{}, os.NewSyscallError("getsockopt PACKET_STATISTICS", err)
+	}
+	return Stats{
+		Packets: uint64(v3.Packets()) - s.base.Packets,
+		Drops:   uint64(v3.Drops()) - s.base.Drops,
+	}, nil
+}
+
+func (s *afSource) close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.mu.Lock() // waits for a reader blocked in poll (at most pollTimeout)
+	defer s.mu.Unlock()
+	s.final, _ = s.kernelStats()
+	s.gone = true
+	s.tp.Close()
+	return nil
+}

@@ -1,0 +1,330 @@
+package capture_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/netns"
+	"github.com/tcpteardown/teardown/internal/testenv"
+)
+
+// listen opens a plain-TCP listener (MPTCP off: Go may default listeners to
+// MPTCP, which would add options to the segments).
+func listen(t *testing.T, network, addr string) *net.TCPListener {
+	t.Helper()
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	l, err := lc.Listen(context.Background(), network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l.(*net.TCPListener)
+}
+
+func openCapture(t *testing.T, ports ...uint16) *capture.Capture {
+	t.Helper()
+	c, err := capture.Open(&capture.Config{Ports: ports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// collect reads segments until done says the exchange is over, then for a
+// grace period more (to catch duplicates), or fails after 10 s.
+func collect(t *testing.T, c *capture.Capture, done func([]capture.Segment) bool) []capture.Segment {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var segs []capture.Segment
+	for !done(segs) {
+		s, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %d segments %v: %v", len(segs), flagList(segs), err)
+		}
+		segs = append(segs, s)
+	}
+	grace, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	for {
+		s, err := c.Next(grace)
+		if err != nil {
+			return segs
+		}
+		segs = append(segs, s)
+	}
+}
+
+func flagList(segs []capture.Segment) []string {
+	var out []string
+	for _, s := range segs {
+		out = append(out, "["+s.Flags.String()+"]")
+	}
+	return out
+}
+
+// endsWith reports whether the last segments carry these flags.
+func endsWith(flags ...string) func([]capture.Segment) bool {
+	return func(segs []capture.Segment) bool {
+		got := flagList(segs)
+		return len(got) >= len(flags) && slices.Equal(got[len(got)-len(flags):], flags)
+	}
+}
+
+// exchange runs the seed's exchange: the client sends "abc", the server
+// answers "Hi, abc"; then abort (SO_LINGER 0) or a graceful close where the
+// client closes first and the server closes after reading EOF.
+func exchange(t *testing.T, l *net.TCPListener, abort bool) (client netip.AddrPort) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- serveOnce(l) }()
+	c, err := net.DialTCP("tcp", nil, l.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client = c.LocalAddr().(*net.TCPAddr).AddrPort()
+	buf := make([]byte, 16)
+	if _, err := c.Write([]byte("abc")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, buf[:7]); err != nil {
+		t.Fatal(err)
+	}
+	if abort {
+		c.SetLinger(0) // close sends RST and discards the send queue (RFC 9293 §3.10.4 ABORT)
+	}
+	c.Close()
+	if err := <-done; err != nil && !abort {
+		t.Fatal(err)
+	}
+	return client
+}
+
+func serveOnce(l *net.TCPListener) error {
+	c, err := l.AcceptTCP()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	buf := make([]byte, 16)
+	n, err := c.Read(buf)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Write(append([]byte("Hi, "), buf[:n]...)); err != nil {
+		return err
+	}
+	_, err = c.Read(buf) // EOF: the client's FIN; then the deferred Close sends ours
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+func TestLiveGracefulAndAbort(t *testing.T) {
+	testenv.RequireRoot(t)
+	tests := []struct {
+		name, network, addr string
+		abort               bool
+	}{
+		{"ipv4 graceful", "tcp4", "127.0.0.1:0", false},
+		{"ipv6 graceful", "tcp6", "[::1]:0", false},
+		{"ipv4 abort", "tcp4", "127.0.0.1:0", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := listen(t, tt.network, tt.addr)
+			port := uint16(l.Addr().(*net.TCPAddr).Port)
+			c := openCapture(t, port)
+			client := exchange(t, l, tt.abort)
+			var segs []capture.Segment
+			if tt.abort {
+				segs = collect(t, c, endsWith("[R.]"))
+				checkAbort(t, segs, client)
+			} else {
+				segs = collect(t, c, endsWith("[F.]", "[F.]", "[.]"))
+				checkGraceful(t, segs, client)
+			}
+			checkNoDuplicates(t, segs)
+		})
+	}
+}
+
+func checkGraceful(t *testing.T, segs []capture.Segment, client netip.AddrPort) {
+	t.Helper()
+	got := flagList(segs)
+	if diff := cmp.Diff([]string{"[S]", "[S.]", "[.]", "[P.]"}, got[:min(4, len(got))]); diff != "" {
+		t.Errorf("handshake and first data (-want +got):\n%s\nall: %v", diff, got)
+	}
+	n := len(segs)
+	type end struct {
+		Flags    string
+		ByClient bool
+	}
+	var ends []end
+	for _, s := range segs[n-3:] {
+		ends = append(ends, end{"[" + s.Flags.String() + "]", s.Src == client})
+	}
+	want := []end{{"[F.]", true}, {"[F.]", false}, {"[.]", true}}
+	if diff := cmp.Diff(want, ends); diff != "" {
+		t.Errorf("close sequence (-want +got):\n%s\nall: %v", diff, got)
+	}
+}
+
+func checkAbort(t *testing.T, segs []capture.Segment, client netip.AddrPort) {
+	t.Helper()
+	last := segs[len(segs)-1]
+	if last.Flags != capture.RST|capture.ACK || last.Src != client {
+		t.Errorf("last segment [%s] from %v, want [R.] from the client %v; all: %v", last.Flags, last.Src, client, flagList(segs))
+	}
+	if slices.ContainsFunc(segs, func(s capture.Segment) bool { return s.Flags.Has(capture.FIN) }) {
+		t.Errorf("abort sent a FIN: %v", flagList(segs))
+	}
+}
+
+// checkNoDuplicates fails if a segment appears twice: on lo the kernel
+// shows every frame once leaving and once arriving unless the filter drops
+// the outgoing copy.
+func checkNoDuplicates(t *testing.T, segs []capture.Segment) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, s := range segs {
+		// lo frames are Ethernet with both MACs zero.
+		if mac := s.Raw[:12]; string(mac) != string(make([]byte, 12)) {
+			t.Errorf("MAC addresses %x, want zeros on lo", mac)
+		}
+		k := string(s.Raw)
+		if seen[k] {
+			t.Errorf("segment captured twice: %s", new(capture.Formatter).Format(s))
+		}
+		seen[k] = true
+	}
+}
+
+// TestLiveICMP checks that a UDP datagram to a closed port is captured with
+// the ICMP error it earns, for IPv4 and IPv6.
+func TestLiveICMP(t *testing.T) {
+	testenv.RequireRoot(t)
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		t.Run(addr, func(t *testing.T) {
+			port := closedUDPPort(t, addr)
+			c := openCapture(t, port)
+			u, err := net.Dial("udp", net.JoinHostPort(addr, itoa(port)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer u.Close()
+			u.Write([]byte("hello"))
+			segs := collect(t, c, func(s []capture.Segment) bool { return len(s) >= 2 })
+			var got []string
+			for _, s := range segs {
+				got = append(got, s.Proto.String()+" "+s.QuotedProto.String())
+			}
+			if diff := cmp.Diff([]string{"udp invalid", "icmp udp"}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if q := segs[len(segs)-1].Quoted.Dst.Port(); q != port {
+				t.Errorf("ICMP quotes port %d, want %d", q, port)
+			}
+		})
+	}
+}
+
+// closedUDPPort returns a UDP port nothing listens on (bound, then closed).
+func closedUDPPort(t *testing.T, addr string) uint16 {
+	t.Helper()
+	u, err := net.ListenPacket("udp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := u.LocalAddr().(*net.UDPAddr).Port
+	u.Close()
+	return uint16(p)
+}
+
+func itoa(p uint16) string { return strconv.Itoa(int(p)) }
+
+// TestLiveNamespace checks that a capture opened inside a fresh network
+// namespace sees that namespace's connection and not the host's on the same
+// port.
+func TestLiveNamespace(t *testing.T) {
+	testenv.RequireRoot(t)
+	host := listen(t, "tcp4", "127.0.0.1:0")
+	port := uint16(host.Addr().(*net.TCPAddr).Port)
+	ns, err := netns.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	var c *capture.Capture
+	var inner *net.TCPListener
+	err = ns.Do(func() (err error) {
+		if c, err = capture.Open(&capture.Config{Ports: []uint16{port}}); err != nil {
+			return err
+		}
+		inner = listen(t, "tcp4", host.Addr().String())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	hostClient := exchange(t, host, false)
+	var nsClient netip.AddrPort
+	if err := ns.Do(func() error { nsClient = exchange(t, inner, false); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	segs := collect(t, c, endsWith("[F.]", "[F.]", "[.]"))
+	for _, s := range segs {
+		if s.Src != nsClient && s.Dst != nsClient {
+			t.Errorf("segment not of the namespace's connection (%v; host client %v): %s", nsClient, hostClient, new(capture.Formatter).Format(s))
+		}
+	}
+	checkGraceful(t, segs, nsClient)
+}
+
+// TestCloseUnblocksNext checks that Close makes a blocked Next return io.EOF.
+func TestCloseUnblocksNext(t *testing.T) {
+	testenv.RequireRoot(t)
+	c, err := capture.Open(&capture.Config{Ports: []uint16{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Next(context.Background())
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("Next after Close: %v, want io.EOF", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Next still blocked 5 s after Close")
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestOpenUnknownInterface(t *testing.T) {
+	_, err := capture.Open(&capture.Config{Interface: "nosuch0"})
+	if err == nil || !strings.Contains(err.Error(), "no such network interface") {
+		t.Errorf("Open(nosuch0) = %v, want an error naming the missing interface", err)
+	}
+}

@@ -1,0 +1,211 @@
+package teardown
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Policy is what Graceful does when a bound (idle timeout, linger time, byte
+// budget, ctx) ends the wait before the peer's FIN.
+type Policy int
+
+const (
+	// CloseOnTimeout closes normally. Our FIN is already out; but if the
+	// peer's data sits unread in our receive queue, or arrives later, the
+	// kernel answers with RST anyway (C21), and Report.Aborted says so.
+	CloseOnTimeout Policy = iota
+	// AbortOnTimeout closes with RST at once (SO_LINGER {1,0}): nothing
+	// waits in FIN-WAIT or TIME-WAIT for a peer that misbehaves.
+	AbortOnTimeout
+)
+
+// Options bound the wait of Graceful. The zero value, and a nil *Options,
+// mean the defaults.
+type Options struct {
+	LingerTime  time.Duration // total time to wait for the peer's FIN; default 30s (nginx lingering_time)
+	IdleTimeout time.Duration // max silence between reads while draining; default 5s (nginx lingering_timeout)
+	MaxDrain    int64         // byte budget of discarded input; default 1 MiB; <0 = unlimited
+	OnTimeout   Policy
+	Sink        io.Writer // optional: receives drained bytes instead of discarding
+}
+
+// The defaults follow nginx's lingering close, which solves the same problem
+// for HTTP (RFC 9112 §9.6).
+const (
+	DefaultLingerTime  = 30 * time.Second
+	DefaultIdleTimeout = 5 * time.Second
+	DefaultMaxDrain    = 1 << 20
+)
+
+// withDefaults returns a copy of o with every zero field set to its default.
+func (o *Options) withDefaults() Options {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.LingerTime <= 0 {
+		v.LingerTime = DefaultLingerTime
+	}
+	if v.IdleTimeout <= 0 {
+		v.IdleTimeout = DefaultIdleTimeout
+	}
+	if v.MaxDrain == 0 {
+		v.MaxDrain = DefaultMaxDrain
+	}
+	if v.Sink == nil {
+		v.Sink = io.Discard
+	}
+	return v
+}
+
+// Graceful closes c without losing data (claim C22): it half-closes (our FIN
+// goes out after every byte already written), reads and discards what the
+// peer still sends until its FIN, then closes. Because our receive queue is
+// empty at close, the kernel sends no RST, so the peer gets every byte we
+// wrote followed by EOF (see the package doc for why a plain close cannot
+// promise that).
+//
+// The wait is bounded by o (nil means defaults); ctx ends it early. When a
+// bound ends it, o.OnTimeout picks close or abort. Graceful always closes c.
+// The error is nil for PeerClosed and the bounded outcomes; it is the read
+// error for PeerReset and Failed (errors.Is(err, syscall.ECONNRESET) works),
+// ctx.Err() for Canceled, and wraps ErrNoHalfClose when c cannot half-close.
+func Graceful(ctx context.Context, c net.Conn, o *Options) (Report, error) {
+	start := time.Now()
+	opt := o.withDefaults()
+	if err := CloseWrite(c); err != nil {
+		r := Report{Outcome: Failed}
+		closeAndReport(c, &r, false, start)
+		return r, fmt.Errorf("teardown: graceful: %w", err)
+	}
+	d := drainer{c: c, o: opt, end: start.Add(opt.LingerTime)}
+	outcome, err := d.run(ctx)
+	r := Report{Outcome: outcome, Drained: d.n}
+	abort := outcome.boundHit() && opt.OnTimeout == AbortOnTimeout
+	if cerr := closeAndReport(c, &r, abort, start); err == nil && cerr != nil {
+		r.Outcome, err = Failed, cerr
+	}
+	return r, err
+}
+
+// closeAndReport records the send queue and whether the close will be an
+// RST, then closes c (abortively if abort).
+func closeAndReport(c net.Conn, r *Report, abort bool, start time.Time) error {
+	if q, err := sendQueues(c); err == nil {
+		r.Unacked, r.Unsent = q.unacked, q.unsent
+	}
+	// Unread input makes Linux's tcp_close send RST instead of finishing
+	// the FIN handshake (RFC 2525 §2.17, C21): report it as an abort.
+	r.Aborted = abort || unreadInput(c)
+	var err error
+	if abort {
+		err = Abort(c)
+	} else {
+		err = c.Close()
+	}
+	r.Duration = time.Since(start)
+	return err
+}
+
+// unreadInput reports whether bytes wait in c's receive queue.
+func unreadInput(c net.Conn) bool {
+	tc, err := tcpConn(c)
+	if err != nil {
+		return false
+	}
+	n, err := readable(tc)
+	return err == nil && n > 0
+}
+
+// drainer reads what the peer sends after our FIN.
+type drainer struct {
+	c   net.Conn
+	o   Options
+	end time.Time // start + LingerTime
+	n   int64     // bytes drained
+}
+
+// run drains until EOF, an error, a bound, or ctx's end.
+func (d *drainer) run(ctx context.Context) (Outcome, error) {
+	stop := context.AfterFunc(ctx, func() { d.c.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	buf := make([]byte, 32<<10)
+	for {
+		lingerBound := d.arm()
+		// Checked after arming: if ctx ended before, AfterFunc may have
+		// set its past deadline before ours replaced it.
+		if ctx.Err() != nil {
+			return Canceled, ctx.Err()
+		}
+		n, err := d.c.Read(d.limit(buf))
+		if werr := d.take(buf[:n]); werr != nil {
+			return Failed, werr
+		}
+		if d.o.MaxDrain >= 0 && d.n > d.o.MaxDrain {
+			return BudgetExceeded, nil
+		}
+		if err != nil {
+			return d.classify(ctx, err, lingerBound)
+		}
+	}
+}
+
+// arm sets the read deadline to the nearer of the idle and the total bound
+// and reports whether the total bound is the nearer one.
+func (d *drainer) arm() (lingerBound bool) {
+	idle := time.Now().Add(d.o.IdleTimeout)
+	if d.end.Before(idle) {
+		d.c.SetReadDeadline(d.end)
+		return true
+	}
+	d.c.SetReadDeadline(idle)
+	return false
+}
+
+// limit shortens buf so that a read never takes more than one byte beyond
+// the budget: the budget is then exceeded exactly, and a peer that sends
+// exactly MaxDrain bytes and FIN still ends PeerClosed.
+func (d *drainer) limit(buf []byte) []byte {
+	if d.o.MaxDrain < 0 {
+		return buf
+	}
+	if room := d.o.MaxDrain - d.n + 1; room < int64(len(buf)) {
+		return buf[:room]
+	}
+	return buf
+}
+
+// take counts p and hands it to the sink.
+func (d *drainer) take(p []byte) error {
+	d.n += int64(len(p))
+	if len(p) == 0 {
+		return nil
+	}
+	if _, err := d.o.Sink.Write(p); err != nil {
+		return fmt.Errorf("teardown: graceful: sink: %w", err)
+	}
+	return nil
+}
+
+// classify turns the error that ended a read into an Outcome.
+func (d *drainer) classify(ctx context.Context, err error, lingerBound bool) (Outcome, error) {
+	switch {
+	case errors.Is(err, io.EOF):
+		return PeerClosed, nil
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
+		return Canceled, ctx.Err()
+	case errors.Is(err, os.ErrDeadlineExceeded) && lingerBound:
+		return LingerTimeout, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return IdleTimeout, nil
+	case errors.Is(err, syscall.ECONNRESET):
+		return PeerReset, err
+	}
+	return Failed, err
+}

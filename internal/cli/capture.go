@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/tcpteardown/teardown/capture"
+)
+
+func init() {
+	Register(&Command{
+		Name:    "capture",
+		Summary: "print the packets of chosen ports as tcpdump does (-w writes pcap/pcapng)",
+		Run:     runCapture,
+	})
+}
+
+const captureSynopsis = "-port P [-port Q …] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states]"
+
+// captureHint says how to get the privilege a packet socket needs.
+const captureHint = "run as root, or grant the binary the capability: sudo setcap cap_net_raw,cap_net_admin+ep $(which teardown)"
+
+type captureOpts struct {
+	ports    portList
+	iface    string
+	write    string
+	count    int
+	absolute bool
+	states   bool
+}
+
+// portList is a repeatable -port flag.
+type portList []uint16
+
+func (p *portList) String() string {
+	var s []string
+	for _, v := range *p {
+		s = append(s, strconv.Itoa(int(v)))
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *portList) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 16)
+	if err != nil || n == 0 {
+		return fmt.Errorf("port %q: want a number from 1 to 65535", v)
+	}
+	*p = append(*p, uint16(n))
+	return nil
+}
+
+func parseCapture(env *Env, args []string) (*captureOpts, error) {
+	o := &captureOpts{}
+	fs := NewFlagSet(env, "capture", captureSynopsis)
+	fs.Var(&o.ports, "port", "TCP/UDP `port` to capture, either end (repeatable); ICMP errors about it too")
+	fs.StringVar(&o.iface, "i", "lo", "`interface` to capture on")
+	fs.StringVar(&o.write, "w", "", "also write the packets to `FILE` (.pcapng: pcapng, otherwise pcap)")
+	fs.IntVar(&o.count, "c", 0, "stop after `N` packets (0: until Ctrl-C)")
+	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
+	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")
+	if err := Parse(fs, args); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(o.ports) == 0:
+		return nil, Usagef("capture: give at least one -port (e.g. teardown capture -port 9527)")
+	case fs.NArg() > 0:
+		return nil, Usagef("capture: unexpected argument %q (ports go in -port)", fs.Arg(0))
+	case o.count < 0:
+		return nil, Usagef("capture: -c %d: want a count ≥ 0", o.count)
+	}
+	return o, nil
+}
+
+func runCapture(ctx context.Context, env *Env, args []string) error {
+	o, err := parseCapture(env, args)
+	if err != nil {
+		return err
+	}
+	c, err := capture.Open(&capture.Config{Interface: o.iface, Ports: o.ports})
+	if err != nil {
+		return openError(err)
+	}
+	defer c.Close()
+	out, err := createPcap(o.write)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", c.Interface(), c.SnapLen())
+	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}}
+	err = s.loop(ctx, o)
+	s.summary()
+	return errors.Join(err, out.finish(err != nil))
+}
+
+// openError turns a missing privilege into the exit-2 hint.
+func openError(err error) error {
+	if errors.Is(err, capture.ErrPermission) {
+		return &ExitError{Code: 2, Err: fmt.Errorf("%w; %s", err, captureHint)}
+	}
+	return err
+}
+
+// captureSession prints (and writes) segments and counts them.
+type captureSession struct {
+	env *Env
+	c   *capture.Capture
+	out *pcapOut
+	f   capture.Formatter
+	n   uint64
+}
+
+// loop runs until -c packets, Ctrl-C (ctx: a clean end, as tcpdump) or an
+// error.
+func (s *captureSession) loop(ctx context.Context, o *captureOpts) error {
+	if o.states {
+		return s.loopStates(ctx, o)
+	}
+	for o.count == 0 || s.n < uint64(o.count) {
+		seg, err := s.c.Next(ctx)
+		if err != nil {
+			return endError(ctx, err)
+		}
+		if err := s.emit(seg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func endError(ctx context.Context, err error) error {
+	if ctx.Err() != nil || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// emit prints one line (a single write, so it leaves at once) and writes
+// the frame to the file.
+func (s *captureSession) emit(seg capture.Segment) error {
+	s.n++
+	if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
+		return fmt.Errorf("capture: print: %w", err)
+	}
+	return s.out.write(seg)
+}
+
+// summary prints tcpdump's closing lines on stderr.
+func (s *captureSession) summary() {
+	st, err := s.c.Stats()
+	if err != nil {
+		fmt.Fprintf(s.env.Stderr, "%d packets captured\n(kernel counters unavailable: %v)\n", s.n, err)
+		return
+	}
+	fmt.Fprintf(s.env.Stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n",
+		s.n, st.Packets, st.Drops)
+}
+
+// pcapOut is the -w file. A file that fails to be written is removed (a
+// truncated capture misleads more than none); a capture that ends cleanly
+// keeps its file even with no packets, as tcpdump does, so `tcpdump -r`
+// always works on it. Only regular files are removed: -w /dev/full must
+// not delete the device.
+type pcapOut struct {
+	path string
+	f    *os.File
+	w    *capture.Writer
+}
+
+func createPcap(path string) (*pcapOut, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("capture: -w: %w", err)
+	}
+	o := &pcapOut{path: path, f: f}
+	o.w, err = capture.NewWriter(f, strings.HasSuffix(strings.ToLower(path), ".pcapng"))
+	if err != nil {
+		o.discard()
+		return nil, fmt.Errorf("-w %s: %w", path, err)
+	}
+	return o, nil
+}
+
+// write appends a frame and flushes it, so the file is readable while the
+// capture runs (tcpdump -U) and a full disk shows at once.
+func (o *pcapOut) write(seg capture.Segment) error {
+	if o == nil {
+		return nil
+	}
+	err := o.w.Write(seg)
+	if err == nil {
+		err = o.w.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("capture: -w %s: %w", o.path, err)
+	}
+	return nil
+}
+
+// finish flushes and closes the file, or removes it when failed.
+func (o *pcapOut) finish(failed bool) error {
+	if o == nil {
+		return nil
+	}
+	if failed {
+		o.discard()
+		return nil
+	}
+	err := errors.Join(o.w.Close(), o.f.Close())
+	if err != nil {
+		os.Remove(o.path)
+		return fmt.Errorf("capture: -w %s: %w (file removed)", o.path, err)
+	}
+	return nil
+}
+
+func (o *pcapOut) discard() {
+	o.f.Close()
+	if st, err := os.Stat(o.path); err == nil && st.Mode().IsRegular() {
+		os.Remove(o.path)
+	}
+}

@@ -1,0 +1,248 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tcpteardown/teardown/internal/cli"
+	"github.com/tcpteardown/teardown/internal/testenv"
+)
+
+// captureBuf is a buffer the command writes to while the test reads it.
+type captureBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (c *captureBuf) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.Write(p)
+}
+
+func (c *captureBuf) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.String()
+}
+
+// startCapture runs `teardown capture args…` and waits until it listens.
+func startCapture(t *testing.T, ctx context.Context, args ...string) (stdout, stderr *captureBuf, done <-chan error) {
+	t.Helper()
+	stdout, stderr = &captureBuf{}, &captureBuf{}
+	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr}
+	errc := make(chan error, 1)
+	go func() { errc <- cli.Run(ctx, env, append([]string{"capture"}, args...)) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "listening on") {
+		select {
+		case err := <-errc:
+			t.Fatalf("capture ended before listening: %v; stderr: %s", err, stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("capture not listening after 10 s")
+		}
+	}
+	return stdout, stderr, errc
+}
+
+// captureServer accepts one connection, answers "Hi, " + what it read, and
+// closes after the client's FIN.
+func captureServer(t *testing.T) (port string) {
+	t.Helper()
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	l, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 16)
+		n, _ := c.Read(buf)
+		c.Write(append([]byte("Hi, "), buf[:n]...))
+		io.Copy(io.Discard, c)
+	}()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+func captureClient(t *testing.T, port string) {
+	t.Helper()
+	c, err := net.Dial("tcp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("abc"))
+	io.ReadFull(c, make([]byte, 7))
+}
+
+func waitDone(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("capture did not end within 10 s")
+		return nil
+	}
+}
+
+func flagsOf(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if i := strings.Index(l, "Flags ["); i >= 0 {
+			out = append(out, l[i+6:i+6+strings.Index(l[i+6:], "]")+1])
+		}
+	}
+	return out
+}
+
+func TestCaptureCount(t *testing.T) {
+	testenv.RequireRoot(t)
+	port := captureServer(t)
+	file := filepath.Join(t.TempDir(), "c.pcapng")
+	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "4", "-w", file)
+	captureClient(t, port)
+	if err := waitDone(t, done); err != nil {
+		t.Fatalf("capture: %v; stderr: %s", err, stderr)
+	}
+	lines := splitLines(stdout.String())
+	if diff := cmp.Diff([]string{"[S]", "[S.]", "[.]", "[P.]"}, flagsOf(lines)); diff != "" {
+		t.Errorf("flags (-want +got):\n%s\n%s", diff, stdout)
+	}
+	if !strings.Contains(stderr.String(), "4 packets captured\n") || !strings.Contains(stderr.String(), "0 packets dropped by kernel\n") {
+		t.Errorf("summary missing or wrong:\n%s", stderr)
+	}
+	if n := countPcapng(t, file); n != 4 {
+		t.Errorf("%s holds %d packets, want 4", file, n)
+	}
+}
+
+func countPcapng(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		if _, _, err := r.ReadPacketData(); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			return n
+		}
+		n++
+	}
+}
+
+// TestCaptureCancel: Ctrl-C (ctx cancelled) ends the capture cleanly with
+// the summary, exit 0.
+func TestCaptureCancel(t *testing.T) {
+	testenv.RequireRoot(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, stderr, done := startCapture(t, ctx, "-port", "1")
+	cancel()
+	if err := waitDone(t, done); err != nil {
+		t.Errorf("capture after Ctrl-C: %v, want nil", err)
+	}
+	if !strings.Contains(stderr.String(), "0 packets captured\n") {
+		t.Errorf("summary missing:\n%s", stderr)
+	}
+}
+
+func TestCaptureBadInput(t *testing.T) {
+	testenv.RequireRoot(t)
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains string
+	}{
+		{"no port", nil, 2, "give at least one -port"},
+		{"bad port", []string{"-port", "70000"}, 2, "want a number from 1 to 65535"},
+		{"stray argument", []string{"-port", "1", "lo"}, 2, "unexpected argument"},
+		{"unknown interface", []string{"-port", "1", "-i", "nosuch0"}, 1, "no such network interface"},
+		{"unwritable -w", []string{"-port", "1", "-w", filepath.Join(dir, "no", "dir", "x.pcap")}, 1, "no such file or directory"},
+		{"full disk", []string{"-port", "1", "-w", "/dev/full"}, 1, "no space left on device"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
+			err := cli.Run(context.Background(), env, append([]string{"capture"}, tt.args...))
+			if got := cli.Code(err); got != tt.code {
+				t.Errorf("exit code %d (%v), want %d", got, err, tt.code)
+			}
+			if err == nil || !strings.Contains(cli.OneLine(err), tt.contains) {
+				t.Errorf("error %q does not say %q", err, tt.contains)
+			}
+		})
+	}
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Errorf("/dev/full is gone after -w /dev/full: %v", err)
+	}
+}
+
+// TestCaptureWithoutPrivilege runs the command in a child process whose
+// capability bounding set lacks CAP_NET_RAW: one line naming the privilege
+// and the setcap hint, exit code 2.
+func TestCaptureWithoutPrivilege(t *testing.T) {
+	if os.Getenv("TEARDOWN_CAPTURE_CHILD") == "1" {
+		env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+		err := cli.Run(context.Background(), env, []string{"capture", "-port", "1"})
+		if err != nil {
+			os.Stderr.WriteString("teardown: " + cli.OneLine(err) + "\n")
+		}
+		os.Exit(cli.Code(err))
+	}
+	testenv.RequireRoot(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) not installed: cannot drop CAP_NET_RAW")
+	}
+	cmd := exec.Command(setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-net_raw,-net_admin",
+		os.Args[0], "-test.run=^TestCaptureWithoutPrivilege$")
+	cmd.Env = append(os.Environ(), "TEARDOWN_CAPTURE_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("child: %v, want exit code 2; stderr: %s", err, stderr.String())
+	}
+	lines := splitLines(stderr.String())
+	if len(lines) != 1 || !strings.Contains(lines[0], "CAP_NET_RAW") || !strings.Contains(lines[0], "setcap cap_net_raw") {
+		t.Errorf("stderr %q: want one line naming CAP_NET_RAW and the setcap hint", stderr.String())
+	}
+}

@@ -1,0 +1,11 @@
+package cli_test
+
+import (
+	"testing"
+
+	"github.com/tcpteardown/teardown/internal/testenv"
+)
+
+// One TestMain for every command's tests: they open sockets, and the leak
+// check catches a command that leaves a goroutine or descriptor behind.
+func TestMain(m *testing.M) { testenv.Main(m) }

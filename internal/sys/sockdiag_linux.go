@@ -1,0 +1,157 @@
+package sys
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// ErrDumpInterrupted reports that the kernel's socket tables changed while a
+// sock_diag dump was walking them (NLM_F_DUMP_INTR): some rows may be
+// missing or doubled, so the caller should ask again.
+var ErrDumpInterrupted = errors.New("sock_diag dump interrupted by a concurrent change")
+
+const sockDiagByFamily = 20 // SOCK_DIAG_BY_FAMILY
+
+// SockDiagDump sends one SOCK_DIAG_BY_FAMILY dump request (req is the
+// protocol's request struct, e.g. inet_diag_req_v2) on a NETLINK_SOCK_DIAG
+// socket and calls fn with the payload of every answer. nsfd selects the
+// network namespace (a descriptor of it; 0 means the caller's): a netlink
+// socket only sees the namespace it was created in. fn must not keep msg.
+func SockDiagDump(nsfd int, req []byte, fn func(msg []byte) error) error {
+	fd, err := sockDiagSocket(nsfd)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	hdr := make([]byte, unix.SizeofNlMsghdr, unix.SizeofNlMsghdr+len(req))
+	ne := binary.NativeEndian
+	ne.PutUint32(hdr[0:], uint32(unix.SizeofNlMsghdr+len(req)))
+	ne.PutUint16(hdr[4:], sockDiagByFamily)
+	ne.PutUint16(hdr[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(hdr[8:], 1) // sequence number
+	if err := unix.Sendto(fd, append(hdr, req...), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return os.NewSyscallError("sendto", err)
+	}
+	return receiveDump(fd, fn)
+}
+
+// sockDiagSocket opens the netlink socket, inside namespace nsfd if given.
+func sockDiagSocket(nsfd int) (int, error) {
+	if nsfd <= 0 {
+		return openSockDiag()
+	}
+	type result struct {
+		fd  int
+		err error
+	}
+	ch := make(chan result, 1)
+	// A fresh goroutine on a locked thread enters the namespace just long
+	// enough to create the socket. If moving back fails, the goroutine ends
+	// still locked and the runtime throws the thread away, so no other code
+	// ever runs in the wrong namespace.
+	go func() {
+		runtime.LockOSThread()
+		fd, err, restored := openSockDiagIn(netns.NsHandle(nsfd))
+		ch <- result{fd, err}
+		if restored {
+			runtime.UnlockOSThread()
+		}
+	}()
+	r := <-ch
+	return r.fd, r.err
+}
+
+func openSockDiagIn(ns netns.NsHandle) (fd int, err error, restored bool) {
+	orig, err := netns.Get()
+	if err != nil {
+		return -1, fmt.Errorf("current network namespace: %w", err), true
+	}
+	defer orig.Close()
+	if err := netns.Set(ns); err != nil {
+		return -1, fmt.Errorf("enter network namespace (fd %d): %w", int(ns), err), true
+	}
+	fd, err = openSockDiag()
+	if rerr := netns.Set(orig); rerr != nil {
+		if err == nil {
+			unix.Close(fd)
+		}
+		return -1, fmt.Errorf("leave network namespace: %w", rerr), false
+	}
+	return fd, err, true
+}
+
+func openSockDiag() (int, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	// The kernel always answers a dump; the timeout only guards against a
+	// hung read ever blocking a caller forever.
+	tv := unix.Timeval{Sec: 5}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return -1, os.NewSyscallError("setsockopt", err)
+	}
+	return fd, nil
+}
+
+// receiveDump reads answers until NLMSG_DONE.
+func receiveDump(fd int, fn func([]byte) error) error {
+	buf := make([]byte, 1<<16) // the kernel fills at most ~32 KiB per read
+	intr := false
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			return os.NewSyscallError("recvfrom", err)
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err != nil {
+			return fmt.Errorf("sock_diag: %w", err)
+		}
+		done, err := handleMessages(msgs, fn, &intr)
+		if err != nil || done {
+			if err == nil && intr {
+				err = ErrDumpInterrupted
+			}
+			return err
+		}
+	}
+}
+
+func handleMessages(msgs []syscall.NetlinkMessage, fn func([]byte) error, intr *bool) (done bool, err error) {
+	for _, m := range msgs {
+		if m.Header.Flags&unix.NLM_F_DUMP_INTR != 0 {
+			*intr = true
+		}
+		switch m.Header.Type {
+		case unix.NLMSG_DONE:
+			return true, nil
+		case unix.NLMSG_ERROR:
+			return true, netlinkError(m.Data)
+		case sockDiagByFamily:
+			if err := fn(m.Data); err != nil {
+				return true, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// netlinkError decodes struct nlmsgerr: a negative errno (0 is an ACK).
+func netlinkError(b []byte) error {
+	if len(b) < 4 {
+		return errors.New("sock_diag: truncated error message")
+	}
+	e := -int32(binary.NativeEndian.Uint32(b))
+	if e == 0 {
+		return nil
+	}
+	return os.NewSyscallError("sock_diag", unix.Errno(e))
+}

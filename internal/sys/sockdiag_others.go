@@ -1,0 +1,13 @@
+//go:build !linux
+
+package sys
+
+import "errors"
+
+// ErrDumpInterrupted reports that a sock_diag dump must be repeated (Linux only).
+var ErrDumpInterrupted = errors.New("sock_diag dump interrupted by a concurrent change")
+
+// SockDiagDump needs Linux's NETLINK_SOCK_DIAG.
+func SockDiagDump(nsfd int, req []byte, fn func(msg []byte) error) error {
+	return ErrNotSupported
+}

@@ -1,0 +1,59 @@
+package lab
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+//go:embed scenarios/*.scn
+var catalogFS embed.FS
+
+// Catalog returns the built-in scenarios (lab/scenarios/*.scn), sorted by
+// name. The files are part of the binary: `teardown lab` needs nothing
+// else on disk.
+func Catalog() ([]*Scenario, error) {
+	names, err := fs.Glob(catalogFS, "scenarios/*.scn")
+	if err != nil {
+		return nil, err
+	}
+	var out []*Scenario
+	for _, n := range names {
+		b, _ := catalogFS.ReadFile(n)
+		s, err := Parse(n, bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Lookup finds a catalog scenario by name, or reads a scenario file when
+// arg names one (it contains a slash or ends in .scn).
+func Lookup(arg string) (*Scenario, error) {
+	if strings.Contains(arg, "/") || path.Ext(arg) == ".scn" {
+		f, err := os.Open(arg)
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		defer f.Close()
+		return Parse(arg, f)
+	}
+	all, err := Catalog()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if s.Name == arg {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("lab: no scenario %q: `teardown lab list` shows the catalog", arg)
+}

@@ -1,0 +1,177 @@
+package lab
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tcpteardown/teardown/tcpstate"
+)
+
+// callOnlyOps are names calls are recorded under that are not step names
+// (fork-holder records "fork", abort and linger record "setsockopt" …).
+var callOnlyOps = []string{"fork", "bind", "socket", "fcntl"}
+
+// parseCond parses `atom and atom …`; "otherwise" returns nil.
+func parseCond(s string) (Cond, error) {
+	s = strings.TrimSpace(s)
+	if s == "otherwise" {
+		return nil, nil
+	}
+	var c Cond
+	for _, part := range splitAnd(s) {
+		a, err := parseAtom(part)
+		if err != nil {
+			return nil, err
+		}
+		c = append(c, a)
+	}
+	return c, nil
+}
+
+func splitAnd(s string) []string {
+	var parts []string
+	for _, p := range strings.Split(" "+s+" ", " and ") {
+		parts = append(parts, strings.TrimSpace(p))
+	}
+	return parts
+}
+
+func parseAtom(s string) (Atom, error) {
+	f := strings.Fields(s)
+	a := Atom{Text: s, Len: -1, N: 1}
+	if len(f) > 0 && f[0] == "no" {
+		a.Neg, f = true, f[1:]
+	}
+	if len(f) == 0 {
+		return a, fmt.Errorf("empty condition (conditions are joined by `and`)")
+	}
+	switch f[0] {
+	case "packet":
+		return a, a.packet(f[1:])
+	case "count":
+		return a, a.count(f[1:])
+	case "state":
+		return a, a.state(f[1:])
+	case "call":
+		if a.Neg {
+			return a, fmt.Errorf("`no call` is not supported: use `call A op != RESULT`")
+		}
+		return a, a.call(f[1:])
+	}
+	return a, fmt.Errorf("a condition starts with packet, count, state or call, got %q", f[0])
+}
+
+func (a *Atom) fromTo(s string) error {
+	from, to, ok := strings.Cut(s, ">")
+	if !ok || !nameRE.MatchString(from) || !nameRE.MatchString(to) {
+		return fmt.Errorf("expected FROM>TO such as client>server, got %q", s)
+	}
+	a.From, a.To = from, to
+	return nil
+}
+
+func (a *Atom) packet(f []string) error {
+	a.Kind = AtomPacket
+	if len(f) != 2 && !(len(f) == 4 && f[2] == "len") {
+		return fmt.Errorf("expected `packet FROM>TO FLAGS [len N]`, got %q", strings.Join(f, " "))
+	}
+	if err := a.fromTo(f[0]); err != nil {
+		return err
+	}
+	if err := checkFlags(f[1]); err != nil {
+		return err
+	}
+	a.Flags = f[1]
+	if len(f) == 4 {
+		n, err := parseCount(f[3])
+		a.Len = n
+		return err
+	}
+	return nil
+}
+
+func (a *Atom) count(f []string) error {
+	a.Kind = AtomCount
+	if a.Neg || len(f) != 4 || f[2] != "=" {
+		return fmt.Errorf("expected `count FROM>TO FLAGS = N`, got %q", strings.Join(f, " "))
+	}
+	if err := a.fromTo(f[0]); err != nil {
+		return err
+	}
+	if err := checkFlags(f[1]); err != nil {
+		return err
+	}
+	a.Flags = f[1]
+	n, err := parseCount(f[3])
+	a.Count = n
+	return err
+}
+
+func (a *Atom) state(f []string) error {
+	a.Kind = AtomState
+	if len(f) != 2 || !nameRE.MatchString(f[0]) {
+		return fmt.Errorf("expected `state ACTOR STATE`, got %q", strings.Join(f, " "))
+	}
+	st, err := tcpstate.Parse(f[1])
+	a.Actor, a.State = f[0], st
+	return err
+}
+
+// call parses `ACTOR OP[#N] = VALUE`, `… != VALUE`, `… dur > D`, `… bytes = N`.
+func (a *Atom) call(f []string) error {
+	if len(f) < 4 || !nameRE.MatchString(f[0]) {
+		return fmt.Errorf("expected `call ACTOR OP[#N] = RESULT`, got %q", strings.Join(f, " "))
+	}
+	a.Actor = f[0]
+	if err := a.opN(f[1]); err != nil {
+		return err
+	}
+	switch f[2] {
+	case "=", "!=":
+		a.Kind, a.Cmp, a.Value = AtomCall, f[2], strings.Join(f[3:], " ")
+		return nil
+	case "dur":
+		return a.durCmp(f[3:])
+	case "bytes":
+		return a.bytesCmp(f[3:])
+	}
+	return fmt.Errorf("expected =, !=, dur or bytes after %s, got %q", f[1], f[2])
+}
+
+func (a *Atom) opN(s string) error {
+	op, n, hasN := strings.Cut(s, "#")
+	if _, ok := ops[op]; !ok && !slices.Contains(callOnlyOps, op) {
+		return fmt.Errorf("unknown operation %q", op)
+	}
+	a.Op = op
+	if hasN {
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 1 {
+			return fmt.Errorf("the call number after # starts at 1, got %q", n)
+		}
+		a.N = v
+	}
+	return nil
+}
+
+func (a *Atom) durCmp(f []string) error {
+	a.Kind = AtomDur
+	if len(f) != 2 || (f[0] != ">" && f[0] != "<") {
+		return fmt.Errorf("expected `dur > DURATION` or `dur < DURATION`")
+	}
+	d, err := parseDur(f[1])
+	a.Cmp, a.Dur = f[0], d
+	return err
+}
+
+func (a *Atom) bytesCmp(f []string) error {
+	a.Kind = AtomBytes
+	if len(f) != 2 || (f[0] != ">" && f[0] != "<" && f[0] != "=") {
+		return fmt.Errorf("expected `bytes = N`, `bytes > N` or `bytes < N`")
+	}
+	n, err := parseCount(f[1])
+	a.Cmp, a.Count = f[0], n
+	return err
+}

@@ -1,0 +1,206 @@
+package lab
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// outcome is an atom's value on a timeline: known is false when the atom
+// needs packets or states and they were not recorded (not root).
+type outcome struct {
+	ok, known bool
+	got       string // what the events show, in words
+}
+
+// evalAtom evaluates one atom. wire says whether packets and states were
+// recorded.
+func evalAtom(a Atom, evs []Event, wire bool) outcome {
+	if a.NeedsRoot() && !wire {
+		return outcome{got: "not recorded (packets and states need root)"}
+	}
+	switch a.Kind {
+	case AtomPacket, AtomCount:
+		return evalPacket(a, evs)
+	case AtomState:
+		return evalState(a, evs)
+	}
+	return evalCall(a, evs)
+}
+
+func evalPacket(a Atom, evs []Event) outcome {
+	n, first := 0, time.Duration(0)
+	for _, e := range evs {
+		p := e.Packet
+		if p == nil || p.From != a.From || p.To != a.To || !matchFlags(a.Flags, p.Flags) || a.Len >= 0 && p.Len != a.Len {
+			continue
+		}
+		if n == 0 {
+			first = e.T
+		}
+		n++
+	}
+	desc := fmt.Sprintf("%s>%s %s", a.From, a.To, a.Flags)
+	if a.Len >= 0 {
+		desc += fmt.Sprintf(" len %d", a.Len)
+	}
+	got := desc + ": none"
+	if n > 0 {
+		got = fmt.Sprintf("%s: %d, first at %s", desc, n, fmtMs(first))
+	}
+	if a.Kind == AtomCount {
+		return outcome{ok: n == a.Count, known: true, got: got}
+	}
+	return outcome{ok: (n > 0) != a.Neg, known: true, got: got}
+}
+
+func evalState(a Atom, evs []Event) outcome {
+	seen := false
+	for _, e := range evs {
+		if s := e.State; s != nil && s.Actor == a.Actor && s.To == a.State {
+			seen = true
+		}
+		if s := e.Snapshot; s != nil {
+			for _, row := range s.Rows {
+				seen = seen || row.Actor == a.Actor && row.State == a.State
+			}
+		}
+	}
+	got := fmt.Sprintf("%s never in %s", a.Actor, a.State)
+	if seen {
+		got = fmt.Sprintf("%s reached %s", a.Actor, a.State)
+	}
+	return outcome{ok: seen != a.Neg, known: true, got: got}
+}
+
+// findCall returns the n-th call of op by actor.
+func findCall(evs []Event, actor, op string, n int) *Call {
+	for _, e := range evs {
+		if c := e.Call; c != nil && c.Actor == actor && c.Op == op {
+			if n--; n == 0 {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+func evalCall(a Atom, evs []Event) outcome {
+	name := fmt.Sprintf("%s %s#%d", a.Actor, a.Op, a.N)
+	c := findCall(evs, a.Actor, a.Op, a.N)
+	if c == nil {
+		return outcome{known: true, got: name + ": no such call"}
+	}
+	switch a.Kind {
+	case AtomDur:
+		ok := c.Dur > a.Dur == (a.Cmp == ">")
+		return outcome{ok: ok, known: true, got: fmt.Sprintf("%s took %s", name, fmtMs(c.Dur))}
+	case AtomBytes:
+		ok := a.Cmp == "=" && c.Bytes == a.Count || a.Cmp == ">" && c.Bytes > a.Count || a.Cmp == "<" && c.Bytes < a.Count
+		return outcome{ok: ok, known: true, got: fmt.Sprintf("%s moved %d bytes", name, c.Bytes)}
+	}
+	ok := (c.Result == a.Value) == (a.Cmp == "=")
+	return outcome{ok: ok, known: true, got: fmt.Sprintf("%s = %s", name, c.Result)}
+}
+
+func fmtMs(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }
+
+// evalCond is true when every atom is; unknown when one is unknown and none
+// is false.
+func evalCond(c Cond, evs []Event, wire bool) (ok, known bool, got []string) {
+	ok, known = true, true
+	for _, a := range c {
+		o := evalAtom(a, evs, wire)
+		got = append(got, o.got)
+		switch {
+		case !o.known:
+			known = false
+		case !o.ok:
+			ok = false
+		}
+	}
+	if !ok {
+		known = true // one false atom decides, whatever the others
+	}
+	return ok && known, known, got
+}
+
+// checkExpects evaluates the scenario's expect lines for a variant.
+func checkExpects(s *Scenario, variant string, evs []Event, wire bool) []Expectation {
+	var out []Expectation
+	for _, e := range s.Expects {
+		if !inVariant(e.Variants, variant) {
+			continue
+		}
+		ok, known, got := evalCond(e.Cond, evs, wire)
+		x := Expectation{Line: e.Line, Text: e.Text, OK: ok, Skipped: !known}
+		if !ok && known {
+			x.Got = strings.Join(got, "; ")
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// computeVerdicts applies each claim's rules in order: the first whose
+// condition holds gives the verdict. A rule that cannot be decided without
+// packets or states makes the verdict "not observed": never guessed.
+func computeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
+	var out []Verdict
+	for _, claim := range s.Claims {
+		v := Verdict{Claim: claim, Verdict: "not observed"}
+		if t := s.Texts[claim]; t != nil {
+			v.Said, v.SaidZh, v.Why, v.WhyZh = t.Said, t.SaidZh, t.Why, t.WhyZh
+		}
+		rules := rulesFor(s, claim, variant)
+		if len(rules) == 0 {
+			continue // this variant says nothing about the claim
+		}
+		v.Verdict = decide(rules, evs, wire)
+		v.Observed = observed(rules, evs, wire)
+		out = append(out, v)
+	}
+	return out
+}
+
+func rulesFor(s *Scenario, claim, variant string) []Rule {
+	var out []Rule
+	for _, r := range s.Rules {
+		if r.Claim == claim && inVariant(r.Variants, variant) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func decide(rules []Rule, evs []Event, wire bool) string {
+	for _, r := range rules {
+		if r.Cond == nil {
+			return r.Verdict
+		}
+		ok, known, _ := evalCond(r.Cond, evs, wire)
+		if !known {
+			return "not observed"
+		}
+		if ok {
+			return r.Verdict
+		}
+	}
+	return "not observed"
+}
+
+// observed describes, from the events, every fact the rules look at.
+func observed(rules []Rule, evs []Event, wire bool) string {
+	var facts []string
+	seen := map[string]bool{}
+	for _, r := range rules {
+		for _, a := range r.Cond {
+			got := evalAtom(a, evs, wire).got
+			if !seen[got] {
+				seen[got] = true
+				facts = append(facts, got)
+			}
+		}
+	}
+	return strings.Join(facts, "; ")
+}

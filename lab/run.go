@@ -1,0 +1,276 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/netns"
+	"github.com/tcpteardown/teardown/trace"
+)
+
+// Options tune a run; nil means defaults.
+type Options struct {
+	// Variant runs only the named variant; "" runs every variant.
+	Variant string
+	// NoWire skips packet capture and state tracing even as root (calls
+	// only), as happens anyway without root.
+	NoWire bool
+	// PcapDir, if set, receives one pcap file per scenario run.
+	PcapDir string
+}
+
+// RunScenario runs every variant of s (or the one chosen in o) and returns
+// one Result each. Errors of the scenario itself (a socket that cannot be
+// made, a missing privilege) are reported in Result.Err.
+func RunScenario(ctx context.Context, s *Scenario, o *Options) []Result {
+	if o == nil {
+		o = &Options{}
+	}
+	vs := s.Variants
+	if len(vs) == 0 {
+		vs = []Variant{{}}
+	}
+	var out []Result
+	for _, v := range vs {
+		if o.Variant != "" && v.Name != o.Variant {
+			continue
+		}
+		out = append(out, runVariant(ctx, s, v, o))
+	}
+	return out
+}
+
+// run is one execution of one variant of a scenario.
+type run struct {
+	s       *Scenario
+	variant string
+	opts    *Options
+	ctx     context.Context
+	cancel  context.CancelFunc
+	ns      *netns.NS
+	start   time.Time
+
+	mu       sync.Mutex
+	calls    []Event // calls and notes, as they happen
+	socks    []SockRef
+	segs     []capture.Segment
+	trans    []trace.Transition
+	segCh    chan struct{} // closed and replaced on every new segment
+	wire     bool          // packets and states are being recorded
+	notes    []string
+	actors   map[string]*actor
+	barriers map[string]chan struct{}
+	ready    map[string]chan struct{} // closed when an actor listens
+	listenAt map[string]netip.AddrPort
+	udpAt    map[string]netip.AddrPort
+}
+
+// SockRef ties an address pair to the actor that owns the socket, so that
+// packets and transitions can be drawn in that actor's lane. Remote is
+// invalid for listeners and unconnected UDP sockets.
+type SockRef struct {
+	Local, Remote netip.AddrPort
+	Actor         string
+}
+
+func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result {
+	res := Result{Name: s.Name, Variant: v.Name, Title: s.Title, Claims: s.Claims}
+	for _, a := range s.Actors {
+		res.Actors = append(res.Actors, a.Name)
+	}
+	r := newRun(ctx, s, v.Name, o)
+	defer r.cancel()
+	t0 := time.Now()
+	err := r.execute()
+	res.Duration = time.Since(t0)
+	if err != nil {
+		res.Err = err.Error()
+	}
+	r.finish(&res)
+	return res
+}
+
+func newRun(ctx context.Context, s *Scenario, variant string, o *Options) *run {
+	r := &run{s: s, variant: variant, opts: o, segCh: make(chan struct{}),
+		actors: map[string]*actor{}, barriers: map[string]chan struct{}{},
+		ready: map[string]chan struct{}{}, listenAt: map[string]netip.AddrPort{},
+		udpAt: map[string]netip.AddrPort{}}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	for _, a := range s.Actors {
+		r.actors[a.Name] = &actor{name: a.Name, process: a.Process, r: r, fd: -1, orig: -1, dup: -1, listener: -1, prebound: -1, udp: -1}
+		r.ready[a.Name] = make(chan struct{})
+	}
+	return r
+}
+
+// execute sets up sockets and recorders, runs the actors, and tears down.
+func (r *run) execute() (err error) {
+	defer r.cleanup()
+	if err := r.setupNS(); err != nil {
+		return err
+	}
+	if err := r.prebind(); err != nil {
+		return err
+	}
+	if err := r.startChildren(); err != nil {
+		return err
+	}
+	stop := r.startRecorders()
+	r.start = time.Now()
+	err = r.runActors()
+	r.settle()
+	stop()
+	return err
+}
+
+// settle waits until the wire is quiet (no new segment for 60 ms, at most
+// 600 ms) so that the last ACKs and RSTs reach the timeline.
+func (r *run) settle() {
+	if !r.wire {
+		return
+	}
+	deadline := time.Now().Add(600 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		ch := r.segCh
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(60 * time.Millisecond):
+			return
+		}
+	}
+}
+
+func (r *run) setupNS() error {
+	if !r.s.NetNS {
+		return nil
+	}
+	ns, err := netns.New()
+	if err != nil {
+		return fmt.Errorf("scenario %s needs a private network namespace: %w", r.s.Name, err)
+	}
+	r.ns = ns
+	for _, kv := range r.s.Sysctls {
+		if err := ns.SetSysctl(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("sysctl %s=%s in the scenario's namespace: %w", kv[0], kv[1], err)
+		}
+	}
+	return nil
+}
+
+// inNS runs fn where the scenario's sockets live.
+func (r *run) inNS(fn func() error) error {
+	if r.ns == nil {
+		return fn()
+	}
+	return r.ns.Do(fn)
+}
+
+// runActors starts one goroutine per actor and waits for all of them.
+func (r *run) runActors() error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.s.Actors))
+	for i, decl := range r.s.Actors {
+		a := r.actors[decl.Name]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = a.run(r.stepsOf(decl.Name))
+			if errs[i] != nil {
+				r.cancel() // one actor failing ends the run: others would wait forever
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (r *run) stepsOf(actor string) []*Step {
+	var out []*Step
+	for i := range r.s.Steps {
+		st := &r.s.Steps[i]
+		if st.Actor == actor && inVariant(st.Variants, r.variant) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// record appends a call or note to the timeline, stamped now.
+func (r *run) record(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e.T = time.Since(r.start)
+	r.calls = append(r.calls, e)
+}
+
+func (r *run) note(actor, format string, a ...any) {
+	r.record(Event{Kind: KindNote, Note: &Note{Actor: actor, Text: fmt.Sprintf(format, a...)}})
+}
+
+// addSock remembers which actor owns an address pair.
+func (r *run) addSock(local, remote netip.AddrPort, actor string) {
+	if !local.IsValid() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.socks = append(r.socks, SockRef{Local: local, Remote: remote, Actor: actor})
+}
+
+// addSegment is called by the capture recorder for every packet.
+func (r *run) addSegment(s capture.Segment) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.segs = append(r.segs, s)
+	close(r.segCh)
+	r.segCh = make(chan struct{})
+}
+
+func (r *run) addTransition(t trace.Transition) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.trans = append(r.trans, t)
+}
+
+// barrier returns the channel of a `signal`/`wait` name.
+func (r *run) barrier(name string) chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch, ok := r.barriers[name]
+	if !ok {
+		ch = make(chan struct{})
+		r.barriers[name] = ch
+	}
+	return ch
+}
+
+// ports are the ports the recorders watch: every listener, UDP socket and
+// the reserved closed port.
+func (r *run) ports() []uint16 {
+	var ps []uint16
+	for _, m := range []map[string]netip.AddrPort{r.listenAt, r.udpAt} {
+		for _, a := range m {
+			ps = append(ps, a.Port())
+		}
+	}
+	return ps
+}
+
+// cleanup closes whatever the script left open and reaps child processes.
+// It runs after the recorders stopped: what it causes is not part of the
+// scenario.
+func (r *run) cleanup() {
+	for _, a := range r.actors {
+		a.cleanup()
+	}
+	if r.ns != nil {
+		r.ns.Close()
+	}
+}

@@ -1,0 +1,122 @@
+package lab
+
+import (
+	"slices"
+	"time"
+
+	"github.com/tcpteardown/teardown/tcpstate"
+)
+
+// Scenario is a parsed scenario file (docs/scenario-format.md): actors and
+// their steps on real sockets, the claims it tests, the expectations that
+// hold the kernel's behaviour in CI and the rules that compute verdicts.
+type Scenario struct {
+	Name     string
+	Title    string
+	File     string // where it was read from, for error messages
+	Claims   []string
+	NetNS    bool        // run in a private network namespace
+	Sysctls  [][2]string // set inside that namespace
+	Variants []Variant   // none: one run; else one run per variant
+	Actors   []Actor     // lane order
+	Steps    []Step
+	Expects  []Expect
+	Rules    []Rule
+	Texts    map[string]*ClaimText // by claim ID
+}
+
+// Variant is one way of running a scenario; steps, expects and verdict rules
+// tagged with other variants' names are left out.
+type Variant struct{ Name, Text string }
+
+// Actor is one participant: a goroutine of this process with its own
+// sockets, or (Process) a child process that dies like a C program would.
+type Actor struct {
+	Name    string
+	Process bool
+}
+
+// Step is one line `actor: op args… key=value…`.
+type Step struct {
+	Line     int
+	Actor    string
+	Variants []string // empty: every variant
+	Op       string
+	Args     []string
+	Opts     map[string]string
+}
+
+// Expect is one `expect` line: a condition the recorded events must meet.
+type Expect struct {
+	Line     int
+	Variants []string
+	Text     string
+	Cond     Cond
+}
+
+// Rule is one `verdict` line: when Cond holds, Claim gets Verdict.
+type Rule struct {
+	Line     int
+	Variants []string
+	Claim    string
+	Verdict  string // agrees, differs, partly
+	Cond     Cond   // nil: otherwise
+}
+
+// ClaimText holds what a seed says about a claim and why the kernel does
+// what it does, in English and Chinese.
+type ClaimText struct{ Said, SaidZh, Why, WhyZh string }
+
+// Cond is a conjunction of atoms.
+type Cond []Atom
+
+// AtomKind says what an atom looks at.
+type AtomKind uint8
+
+const (
+	AtomInvalid AtomKind = iota
+	AtomPacket           // packet FROM>TO FLAGS [len N]
+	AtomCall             // call ACTOR OP[#N] = RESULT | != RESULT
+	AtomDur              // call ACTOR OP[#N] dur > D | < D
+	AtomBytes            // call ACTOR OP[#N] bytes = N
+	AtomState            // state ACTOR STATE
+	AtomCount            // count FROM>TO FLAGS = N
+)
+
+// Atom is one test on the timeline.
+type Atom struct {
+	Kind     AtomKind
+	Neg      bool // "no packet …", "no state …"
+	From, To string
+	Flags    string // exact, or a prefix when it ends in "*"
+	Len      int    // -1: any
+	Actor    string
+	Op       string
+	N        int    // which call of Op (1-based)
+	Cmp      string // "=", "!=", ">", "<"
+	Value    string
+	Dur      time.Duration
+	Count    int
+	State    tcpstate.State
+	Text     string
+}
+
+// NeedsRoot reports whether the atom looks at packets or traced states,
+// which are only recorded with root.
+func (a Atom) NeedsRoot() bool {
+	return a.Kind == AtomPacket || a.Kind == AtomState || a.Kind == AtomCount
+}
+
+func inVariant(tags []string, v string) bool {
+	return len(tags) == 0 || v == "" || slices.Contains(tags, v)
+}
+
+// actor returns the declaration of name.
+func (s *Scenario) actor(name string) (Actor, bool) {
+	for _, a := range s.Actors {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Actor{}, false
+}

@@ -1,0 +1,257 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/tcpteardown/teardown/internal/sys"
+)
+
+// prebind creates, before the scenario's clock starts, the socket of each
+// actor's first `listen` and first `udp` step, bound to a port the kernel
+// picks. The ports are then known before any packet flows, so the
+// recorders can filter on them and scenarios never collide (each has its
+// own ports). The socket options of that listen step are applied before
+// bind, where SO_REUSEADDR must be set (C23).
+func (r *run) prebind() error {
+	for _, decl := range r.s.Actors {
+		a := r.actors[decl.Name]
+		a.mkSock = r.socketMaker()
+		if err := r.prebindActor(a); err != nil {
+			return err
+		}
+	}
+	if r.usesClosedPort() {
+		return r.reserveClosed()
+	}
+	return nil
+}
+
+func (r *run) socketMaker() func(int) (int, error) {
+	return func(typ int) (fd int, err error) {
+		err = r.inNS(func() error {
+			fd, err = sys.Socket(false, typ)
+			return err
+		})
+		return fd, err
+	}
+}
+
+func (r *run) prebindActor(a *actor) error {
+	if a.process {
+		return nil // a child makes its own sockets
+	}
+	for _, st := range r.stepsOf(a.name) {
+		switch {
+		case st.Op == "listen" && st.Opts["port"] == "" && a.prebound < 0 && !r.hasListen(a.name):
+			fd, ap, err := r.bindNew(a, sys.Stream, st)
+			if err != nil {
+				return err
+			}
+			a.prebound, r.listenAt[a.name] = fd, ap
+		case st.Op == "udp" && a.udp < 0:
+			fd, ap, err := r.bindNew(a, sys.Dgram, st)
+			if err != nil {
+				return err
+			}
+			a.udp, r.udpAt[a.name] = fd, ap
+		}
+	}
+	return nil
+}
+
+func (r *run) hasListen(name string) bool {
+	_, ok := r.listenAt[name]
+	return ok
+}
+
+// bindNew makes a socket bound to 127.0.0.1 on a kernel-chosen port.
+func (r *run) bindNew(a *actor, typ int, st *Step) (int, netip.AddrPort, error) {
+	fd, err := a.mkSock(typ)
+	if err != nil {
+		return -1, netip.AddrPort{}, fmt.Errorf("%s:%d: socket: %w", r.s.File, st.Line, err)
+	}
+	if err = sockOpts(fd, st); err == nil {
+		err = sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
+	}
+	var ap netip.AddrPort
+	if err == nil {
+		ap, err = sys.SockName(fd)
+	}
+	if err != nil {
+		sys.Close(fd)
+		return -1, ap, fmt.Errorf("%s:%d: bind 127.0.0.1:0: %w", r.s.File, st.Line, err)
+	}
+	r.addSock(ap, netip.AddrPort{}, a.name)
+	return fd, ap, nil
+}
+
+func (r *run) usesClosedPort() bool {
+	for _, st := range r.s.Steps {
+		for _, ref := range stepRefs(&st) {
+			if ref == "closed" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reserveClosed finds a port nobody listens on: bind a UDP socket to a
+// kernel-chosen port and close it again. Packets to it draw an ICMP port
+// unreachable (UDP) or an RST (TCP), which is what scenarios want to show.
+func (r *run) reserveClosed() error {
+	tmp := &actor{name: "closed", mkSock: r.socketMaker(), fd: -1}
+	fd, ap, err := r.bindNew(tmp, sys.Dgram, &Step{})
+	if err != nil {
+		return err
+	}
+	sys.Close(fd)
+	r.udpAt["closed"], r.listenAt["closed"] = ap, ap
+	return nil
+}
+
+// startChildren starts the process actors before the clock starts, so a
+// `kill` in another actor's script always finds its target.
+func (r *run) startChildren() error {
+	for _, decl := range r.s.Actors {
+		if !decl.Process {
+			continue
+		}
+		if r.s.NetNS {
+			return fmt.Errorf("scenario %s: process actors cannot run in a private network namespace (not supported yet)", r.s.Name)
+		}
+		c, err := startChild(r.ctx, "actor", nil)
+		if err != nil {
+			return err
+		}
+		r.actors[decl.Name].child = c
+	}
+	return nil
+}
+
+func (r *run) markReady(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := r.ready[name]
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+// actorAt names the actor whose socket has local address ap.
+func (r *run) actorAt(ap netip.AddrPort) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return lookupActor(r.socks, ap, netip.AddrPort{})
+}
+
+// lookupActor finds the owner of the socket local→remote: an exact pair
+// first (an accepted socket), else a socket bound to local alone (the
+// listener a SYN arrives at).
+func lookupActor(socks []SockRef, local, remote netip.AddrPort) string {
+	for _, s := range socks {
+		if s.Local == local && s.Remote == remote && remote.IsValid() {
+			return s.Actor
+		}
+	}
+	for _, s := range socks {
+		if s.Local == local {
+			return s.Actor
+		}
+	}
+	return ""
+}
+
+// wait handles `wait NAME`, `wait packet FLAGS` and `wait state STATE`.
+func (a *actor) wait(st *Step) error {
+	switch {
+	case len(st.Args) == 1:
+		return a.waitBarrier(st)
+	case st.Args[0] == "packet":
+		a.waitPacket(st)
+		return nil
+	}
+	return a.do(st)
+}
+
+func (a *actor) waitBarrier(st *Step) error {
+	wait := barrierWait
+	if _, ok := st.Opts["wait"]; ok {
+		wait = waitOpt(st)
+	}
+	select {
+	case <-a.r.barrier(st.Args[0]):
+		return nil
+	case <-time.After(wait):
+		return fmt.Errorf("nobody signalled %q within %v", st.Args[0], wait)
+	case <-a.r.ctx.Done():
+		return a.r.ctx.Err()
+	}
+}
+
+// waitPacket waits for the k-th packet with the given flags (from an
+// actor) where k counts this actor's waits for it: scripts stay
+// deterministic without sleeping. Without a capture it cannot know, so it
+// only pauses briefly and the timeline says so.
+func (a *actor) waitPacket(st *Step) {
+	flags, from := st.Args[1], st.Opts["from"]
+	if a.waited == nil {
+		a.waited = map[string]int{}
+	}
+	key := flags + ">" + from
+	a.waited[key]++
+	k := a.waited[key]
+	wait := waitOpt(st)
+	if !a.r.wire {
+		time.Sleep(min(wait, 200*time.Millisecond))
+		return
+	}
+	deadline := time.After(wait)
+	for {
+		n, ch := a.r.countSegs(flags, from)
+		if n >= k {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			a.r.note(a.name, "wait packet %s: none within %v", flags, wait)
+			return
+		case <-a.r.ctx.Done():
+			return
+		}
+	}
+}
+
+// countSegs counts the captured TCP segments with flags sent by actor from
+// ("" = anyone) and returns the channel closed on the next segment.
+func (r *run) countSegs(flags, from string) (int, chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.segs {
+		if matchFlags(flags, s.Flags.String()) && (from == "" || lookupActor(r.socks, s.Src, s.Dst) == from) {
+			n++
+		}
+	}
+	return n, r.segCh
+}
+
+// matchFlags matches tcpdump flags exactly, or by prefix with a final "*".
+func matchFlags(pattern, flags string) bool {
+	if p, ok := cutSuffix(pattern, "*"); ok {
+		return len(flags) >= len(p) && flags[:len(p)] == p
+	}
+	return pattern == flags
+}
+
+func cutSuffix(s, suf string) (string, bool) {
+	if len(s) >= len(suf) && s[len(s)-len(suf):] == suf {
+		return s[:len(s)-len(suf)], true
+	}
+	return s, false
+}

@@ -1,0 +1,138 @@
+package lab
+
+import (
+	"net/netip"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/trace"
+)
+
+// Recording is what a run collected, before it becomes a timeline: the
+// calls and notes the actors made (already relative to Start), the raw
+// segments and transitions of the recorders (absolute CLOCK_REALTIME) and
+// which actor owns which address pair.
+type Recording struct {
+	Start       time.Time
+	Calls       []Event
+	Segments    []capture.Segment
+	Transitions []trace.Transition
+	Sockets     []SockRef
+}
+
+// Timeline merges a recording into one list of events sorted by time, with
+// packet addresses replaced by actor names and sequence numbers made
+// relative to each direction's first sequence number, as tcpdump prints
+// them.
+func Timeline(rec *Recording) []Event {
+	evs := append([]Event(nil), rec.Calls...)
+	evs = append(evs, packetEvents(rec)...)
+	evs = append(evs, stateEvents(rec)...)
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].T < evs[j].T })
+	return evs
+}
+
+func packetEvents(rec *Recording) []Event {
+	isn := map[[2]netip.AddrPort]uint32{}
+	var out []Event
+	for _, s := range rec.Segments {
+		p := &Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win}
+		p.From, p.To = endpointNames(rec.Sockets, s)
+		if s.Proto == capture.TCP {
+			p.Flags = s.Flags.String()
+			p.Seq, p.Ack = relSeq(isn, s)
+		}
+		p.Info = packetInfo(s)
+		out = append(out, Event{T: s.Time.Sub(rec.Start), Kind: KindPacket, Packet: p})
+	}
+	return out
+}
+
+// endpointNames names both ends; an ICMP error is drawn from the port it
+// complains about to the socket that sent the datagram.
+func endpointNames(socks []SockRef, s capture.Segment) (string, string) {
+	src, dst := s.Src, s.Dst
+	if s.Proto == capture.ICMP {
+		src, dst = s.Quoted.Dst, s.Quoted.Src
+	}
+	return nameOr(lookupActor(socks, src, dst), src), nameOr(lookupActor(socks, dst, src), dst)
+}
+
+func nameOr(name string, ap netip.AddrPort) string {
+	if name != "" {
+		return name
+	}
+	return ap.String()
+}
+
+// relSeq makes seq and ack relative to the first sequence number seen in
+// each direction (the SYN's, when the handshake was captured).
+func relSeq(isn map[[2]netip.AddrPort]uint32, s capture.Segment) (uint32, uint32) {
+	fwd, rev := [2]netip.AddrPort{s.Src, s.Dst}, [2]netip.AddrPort{s.Dst, s.Src}
+	base, ok := isn[fwd]
+	if !ok || s.Flags.Has(capture.SYN) {
+		base = s.Seq
+		isn[fwd] = base
+	}
+	seq := s.Seq - base
+	var ack uint32
+	if r, ok := isn[rev]; ok && s.Flags.Has(capture.ACK) {
+		ack = s.Ack - r
+	}
+	return seq, ack
+}
+
+func packetInfo(s capture.Segment) string {
+	switch {
+	case s.Proto == capture.ICMP:
+		return "ICMP port unreachable"
+	case len(s.Payload) > 0 && s.Len <= len(s.Payload):
+		return strconv.Quote(string(s.Payload))
+	}
+	return ""
+}
+
+// stateEvents turns transitions into state events of actors. A socket's
+// transitions share its kernel address (Skaddr): the first SYN-SENT has no
+// local port yet, so its owner is found from the socket's later events.
+// Resets are attached to the state change they cause.
+func stateEvents(rec *Recording) []Event {
+	owner := map[uint64]string{}
+	for _, t := range rec.Transitions {
+		if n := lookupActor(rec.Sockets, t.Local, t.Remote); n != "" && t.Skaddr != 0 && t.Local.Port() != 0 {
+			owner[t.Skaddr] = n
+		}
+	}
+	var out []Event
+	reset := map[uint64]string{}
+	for _, t := range rec.Transitions {
+		name := owner[t.Skaddr]
+		if name == "" {
+			name = nameOr(lookupActor(rec.Sockets, t.Local, t.Remote), t.Local)
+		}
+		if e, ok := transitionEvent(t, name, reset); ok {
+			e.T = t.Time.Sub(rec.Start)
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func transitionEvent(t trace.Transition, name string, reset map[uint64]string) (Event, bool) {
+	switch t.Kind {
+	case trace.ResetReceived:
+		reset[t.Skaddr] = "received"
+	case trace.ResetSent:
+		if t.Skaddr == 0 {
+			return Event{Kind: KindNote, Note: &Note{Actor: name, Text: "kernel sent RST (no socket)"}}, true
+		}
+		reset[t.Skaddr] = "sent"
+	case trace.StateChange:
+		st := &State{Actor: name, From: t.From, To: t.To, Inferred: t.Inferred, Reset: reset[t.Skaddr]}
+		delete(reset, t.Skaddr)
+		return Event{Kind: KindState, State: st}, true
+	}
+	return Event{}, false
+}

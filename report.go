@@ -1,0 +1,83 @@
+package teardown
+
+import (
+	"fmt"
+	"time"
+)
+
+// Outcome says how a Graceful close ended.
+type Outcome int
+
+// The ways Graceful ends. The zero value is invalid so that an unset Outcome
+// is noticed.
+const (
+	OutcomeInvalid Outcome = iota
+	PeerClosed             // the peer's FIN was read: every byte it sent was seen, the close is clean
+	IdleTimeout            // the peer was silent longer than Options.IdleTimeout
+	LingerTimeout          // Options.LingerTime passed while the peer still sent
+	BudgetExceeded         // the peer sent more than Options.MaxDrain after our FIN
+	PeerReset              // the peer answered with RST
+	Canceled               // ctx ended the wait
+	Failed                 // another error (see the returned error)
+)
+
+var outcomeNames = [...]string{
+	OutcomeInvalid: "invalid",
+	PeerClosed:     "peer-closed",
+	IdleTimeout:    "idle-timeout",
+	LingerTimeout:  "linger-timeout",
+	BudgetExceeded: "budget",
+	PeerReset:      "peer-reset",
+	Canceled:       "canceled",
+	Failed:         "error",
+}
+
+// String returns the outcome's short name, e.g. "peer-closed".
+func (o Outcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// boundHit reports whether o means a bound of Options (or ctx) ended the
+// wait, which is when Options.OnTimeout decides between close and abort.
+func (o Outcome) boundHit() bool {
+	switch o {
+	case IdleTimeout, LingerTimeout, BudgetExceeded, Canceled:
+		return true
+	}
+	return false
+}
+
+// Report tells what a Graceful close did.
+type Report struct {
+	Outcome  Outcome
+	Drained  int64         // bytes read and discarded (or sent to Sink) after our FIN
+	Unacked  int           // SIOCOUTQ - SIOCOUTQNSD just before close: sent, not acknowledged
+	Unsent   int           // SIOCOUTQNSD just before close: never sent
+	Aborted  bool          // closed with RST (by policy, or because unread input made the kernel send one)
+	Duration time.Duration // from the call to the close
+}
+
+// String returns one line, e.g.
+// "peer-closed after 1.2ms: drained 0 B, unacked 0 B, unsent 0 B".
+func (r Report) String() string {
+	s := fmt.Sprintf("%s after %s: drained %d B, unacked %d B, unsent %d B",
+		r.Outcome, roundDuration(r.Duration), r.Drained, r.Unacked, r.Unsent)
+	if r.Aborted {
+		s += ", aborted [R]"
+	}
+	return s
+}
+
+// roundDuration keeps two or three significant digits, enough for a person.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond)
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(10 * time.Millisecond)
+}

@@ -1,0 +1,242 @@
+package server_test
+
+import (
+	"context"
+	"net"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tcpteardown/teardown"
+	"github.com/tcpteardown/teardown/server"
+)
+
+// A pipelined second request sits unread when the handler returns. The
+// server's graceful close delivers the whole 256 KiB reply, then EOF; a
+// handler that closes the connection itself (a plain close) makes the kernel
+// send RST and the reply is cut (C21).
+func TestPipelinedReplyArrives(t *testing.T) {
+	const replyLen = 256 << 10
+	tests := []struct {
+		name         string
+		handlerClose bool
+		wantComplete bool
+	}{
+		{name: "graceful close by the server", wantComplete: true},
+		{name: "plain close by the handler", handlerClose: true, wantComplete: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := reply(16, replyLen)
+			s := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+				h(ctx, c)
+				if tt.handlerClose {
+					c.Close()
+				}
+			})}
+			addr := serve(t, s)
+			// Two requests in one write; the client reads only after the
+			// server has finished with the first.
+			got, err := exchange(addr, make([]byte, 32), 100*time.Millisecond)
+			complete := got == replyLen && err == nil
+			if complete != tt.wantComplete {
+				t.Errorf("reply: got %d of %d bytes, err %v; want complete=%v", got, replyLen, err, tt.wantComplete)
+			}
+		})
+	}
+}
+
+// Every way a peer can end the lingering phase, and what the server makes of
+// it. Bounds are short so that the test is quick; the waits are generous.
+func TestHostilePeers(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    teardown.Options
+		peer    func(c *net.TCPConn)
+		want    teardown.Outcome
+		resets  uint64
+		drained func(n uint64) bool
+	}{
+		{
+			name: "closes after the reply",
+			peer: func(c *net.TCPConn) { readReply(c); c.Close() },
+			want: teardown.PeerClosed,
+		},
+		{
+			name: "resets after the reply",
+			peer: func(c *net.TCPConn) { readReply(c); c.SetLinger(0); c.Close() },
+			want: teardown.PeerReset,
+		},
+		{
+			name: "never closes: released at the idle timeout",
+			opts: teardown.Options{IdleTimeout: 200 * time.Millisecond},
+			peer: func(c *net.TCPConn) { readReply(c); waitEOF(c); c.Close() },
+			want: teardown.IdleTimeout,
+		},
+		{
+			name: "trickles a byte every 50 ms: released at the linger time",
+			opts: teardown.Options{IdleTimeout: 300 * time.Millisecond, LingerTime: 500 * time.Millisecond},
+			peer: func(c *net.TCPConn) { readReply(c); trickle(c); c.Close() },
+			want: teardown.LingerTimeout, resets: 1,
+		},
+		{
+			name: "floods after the reply: budget, then close (RST: input unread)",
+			opts: teardown.Options{MaxDrain: 64 << 10},
+			peer: func(c *net.TCPConn) { readReply(c); flood(c); c.Close() },
+			want: teardown.BudgetExceeded, resets: 1,
+			drained: func(n uint64) bool { return n == 64<<10+1 },
+		},
+		{
+			name: "floods after the reply: budget, then abort",
+			opts: teardown.Options{MaxDrain: 64 << 10, OnTimeout: teardown.AbortOnTimeout},
+			peer: func(c *net.TCPConn) { readReply(c); flood(c); c.Close() },
+			want: teardown.BudgetExceeded, resets: 1,
+			drained: func(n uint64) bool { return n == 64<<10+1 },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &server.Server{Handler: reply(16, 32), CloseOptions: &tt.opts}
+			addr := serve(t, s)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Write(make([]byte, 16))
+			tt.peer(c.(*net.TCPConn))
+			waitFor(t, "the close", func() bool { return s.Stats().Lingering == 0 && s.Stats().Accepted == 1 })
+			st := s.Stats()
+			want := map[teardown.Outcome]uint64{tt.want: 1}
+			if diff := cmp.Diff(want, st.ClosedBy); diff != "" {
+				t.Errorf("ClosedBy (-want +got):\n%s", diff)
+			}
+			if st.ResetsSent != tt.resets {
+				t.Errorf("ResetsSent = %d, want %d", st.ResetsSent, tt.resets)
+			}
+			if tt.drained != nil && !tt.drained(st.BytesDrained) {
+				t.Errorf("BytesDrained = %d: not what the budget allows", st.BytesDrained)
+			}
+		})
+	}
+}
+
+func readReply(c *net.TCPConn) {
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 32)
+	for n := 0; n < len(buf); {
+		m, err := c.Read(buf[n:])
+		if err != nil {
+			return
+		}
+		n += m
+	}
+}
+
+// waitEOF reads until the server's close shows (EOF already came with our
+// FIN; after the server's close the next read errors or stays EOF), bounded.
+func waitEOF(c *net.TCPConn) {
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.Read(make([]byte, 1))
+	time.Sleep(400 * time.Millisecond) // a silent peer, past the idle bound
+}
+
+// trickle sends one byte every 50 ms until the server resets the connection
+// or 5 s pass.
+func trickle(c *net.TCPConn) {
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if _, err := c.Write([]byte{'x'}); err != nil {
+			return
+		}
+	}
+}
+
+// flood writes until the server's RST stops it, at most 64 MiB or 5 s.
+func flood(c *net.TCPConn) {
+	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64<<10)
+	for range 1024 {
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+// Shutdown lets in-flight handlers finish and their replies arrive whole,
+// then reports nothing aborted; with clients that never close and a ctx that
+// ends first, it aborts them and says how many.
+func TestShutdown(t *testing.T) {
+	const clients = 20
+	tests := []struct {
+		name        string
+		ctxTimeout  time.Duration
+		clientClose bool
+		wantAborted int
+		wantErr     error
+	}{
+		{name: "drains", ctxTimeout: 10 * time.Second, clientClose: true, wantAborted: 0},
+		{name: "ctx ends first", ctxTimeout: 300 * time.Millisecond, clientClose: false,
+			wantAborted: clients, wantErr: context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			started := make(chan struct{}, clients)
+			h := reply(16, 64<<10)
+			s := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+				started <- struct{}{}
+				time.Sleep(100 * time.Millisecond) // in flight when Shutdown starts
+				h(ctx, c)
+			}), CloseOptions: &teardown.Options{IdleTimeout: time.Minute}}
+			addr := serve(t, s)
+			var wg sync.WaitGroup
+			got := make([]int, clients)
+			for i := range clients {
+				wg.Go(func() { got[i] = client(addr, tt.clientClose) })
+			}
+			for range clients {
+				<-started
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), tt.ctxTimeout)
+			defer cancel()
+			aborted, err := s.Shutdown(ctx)
+			wg.Wait()
+			if aborted != tt.wantAborted || err != tt.wantErr {
+				t.Errorf("Shutdown = %d, %v; want %d, %v", aborted, err, tt.wantAborted, tt.wantErr)
+			}
+			for i, n := range got {
+				if n != 64<<10 {
+					t.Errorf("client %d: reply of %d bytes, want %d", i, n, 64<<10)
+				}
+			}
+		})
+	}
+}
+
+// client sends a request and reads the reply to EOF; without close it then
+// waits for the server to give up (a read error), bounded.
+func client(addr string, close bool) int {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return -1
+	}
+	defer c.Close()
+	c.Write(make([]byte, 16))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n := 0
+	buf := make([]byte, 32<<10)
+	for {
+		m, err := c.Read(buf)
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	if !close {
+		c.Read(buf) // a reset from Shutdown, or the deadline
+	}
+	return n
+}
+
+var _ = syscall.EAGAIN

@@ -1,0 +1,264 @@
+package server
+
+import (
+	"container/heap"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tcpteardown/teardown"
+	"github.com/tcpteardown/teardown/internal/sys"
+)
+
+// shard is one epoll set of lingering descriptors and the goroutine that
+// serves it. Its lock guards the map and the heap against linger (called by
+// handler goroutines) and abortAll.
+type shard struct {
+	l      *epollLingerer
+	ep     *sys.Epoll
+	mu     sync.Mutex
+	conns  map[int]*lconn
+	timers timerHeap
+	armed  int64 // deadline set on ep, ns since base; 0 when none
+	closed bool
+	buf    []byte // discarded input lands here
+	events []sys.EpollEvent
+	done   []finished
+}
+
+// readsPerWake bounds the reads for one descriptor per wake-up, so that a
+// peer that floods cannot starve the others: level-triggered epoll reports
+// it again next round.
+const readsPerWake = 4
+
+func newShard(l *epollLingerer) (*shard, error) {
+	ep, err := sys.NewEpoll(256)
+	if err != nil {
+		return nil, err
+	}
+	return &shard{l: l, ep: ep, conns: map[int]*lconn{}, buf: make([]byte, 32<<10)}, nil
+}
+
+// add takes fd, whose handler returned at start.
+func (sh *shard) add(c net.Conn, fd int, start int64) {
+	if sh.l.s.ConnState == nil {
+		c = nil // do not keep the closed net.Conn alive for nobody
+	}
+	now := sh.l.now()
+	lc := &lconn{c: c, fd: fd, start: start, last: now}
+	lc.due = sh.dueOf(lc)
+	sh.mu.Lock()
+	err := sh.ep.Add(fd)
+	if sh.closed || err != nil {
+		sh.mu.Unlock()
+		sh.l.s.finish(c, sh.closeFD(lc, teardown.Canceled, true), true)
+		return
+	}
+	sh.conns[fd] = lc
+	heap.Push(&sh.timers, lc)
+	sh.rearm()
+	sh.mu.Unlock()
+}
+
+// dueOf is when lc hits its nearer bound: silence or total time.
+func (sh *shard) dueOf(lc *lconn) int64 {
+	b := sh.l.b
+	return min(lc.last+int64(b.idle), lc.start+int64(b.linger))
+}
+
+// rearm points the epoll set's deadline at the earliest timer. Setting it
+// from add while run waits is what wakes run for a new, earlier timer.
+func (sh *shard) rearm() {
+	next := int64(0)
+	if len(sh.timers) > 0 {
+		next = sh.timers[0].due
+	}
+	if next == sh.armed {
+		return
+	}
+	sh.armed = next
+	t := time.Time{}
+	if next != 0 {
+		t = sh.l.base.Add(time.Duration(next))
+	}
+	sh.ep.SetDeadline(t)
+}
+
+// run serves the shard until close.
+func (sh *shard) run() {
+	defer sh.l.wg.Done()
+	for {
+		evs, err := sh.ep.Wait(sh.events[:0])
+		if errors.Is(err, os.ErrClosed) {
+			return
+		}
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			sh.l.s.logf("server: lingerer: %v", err)
+			time.Sleep(10 * time.Millisecond) // never spin on a broken set
+		}
+		sh.events = evs
+		sh.round(evs)
+	}
+}
+
+// round handles one wake-up: ready descriptors, expired timers.
+func (sh *shard) round(evs []sys.EpollEvent) {
+	sh.mu.Lock()
+	now := sh.l.now()
+	for _, ev := range evs {
+		if lc := sh.conns[ev.Fd]; lc != nil {
+			sh.drain(lc, now)
+		}
+	}
+	sh.expire(now)
+	if !sh.closed {
+		sh.rearm()
+	}
+	done := sh.done
+	sh.done = nil // deliver runs unlocked: abortAll must not append to it
+	sh.mu.Unlock()
+	sh.deliver(done)
+}
+
+// deliver accounts closes outside the lock: ConnState hooks may be slow.
+func (sh *shard) deliver(done []finished) {
+	for i, f := range done {
+		sh.l.s.finish(f.c, f.r, true)
+		done[i] = finished{}
+	}
+}
+
+// drain reads and discards what lc's peer sent, and ends lc at EOF, an
+// error or the byte budget.
+func (sh *shard) drain(lc *lconn, now int64) {
+	for range readsPerWake {
+		n, err := sys.Read(lc.fd, sh.limit(lc))
+		switch {
+		case n > 0:
+			lc.drained += int64(n)
+			lc.last = now
+			if b := sh.l.b; b.maxDrain >= 0 && lc.drained > b.maxDrain {
+				sh.end(lc, teardown.BudgetExceeded, b.abort)
+				return
+			}
+		case err == nil: // read 0: the peer's FIN, everything it sent was read
+			sh.end(lc, teardown.PeerClosed, false)
+			return
+		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
+			return
+		case errors.Is(err, syscall.ECONNRESET):
+			sh.end(lc, teardown.PeerReset, false)
+			return
+		default: // ETIMEDOUT (TCP_USER_TIMEOUT, retransmissions), EPIPE …
+			sh.end(lc, teardown.Failed, false)
+			return
+		}
+	}
+}
+
+// limit keeps a read at most one byte beyond the budget, as
+// teardown.Graceful does: a peer sending exactly MaxDrain then FIN is clean.
+func (sh *shard) limit(lc *lconn) []byte {
+	if b := sh.l.b; b.maxDrain >= 0 {
+		if room := b.maxDrain - lc.drained + 1; room < int64(len(sh.buf)) {
+			return sh.buf[:room]
+		}
+	}
+	return sh.buf
+}
+
+// expire ends the connections whose bound passed. A timer is only a hint:
+// input since it was set moved the idle bound, so it is recomputed first.
+func (sh *shard) expire(now int64) {
+	for len(sh.timers) > 0 && sh.timers[0].due <= now {
+		lc := sh.timers[0]
+		if due := sh.dueOf(lc); due > now {
+			lc.due = due
+			heap.Fix(&sh.timers, 0)
+			continue
+		}
+		o := teardown.IdleTimeout
+		if lc.start+int64(sh.l.b.linger) <= lc.last+int64(sh.l.b.idle) {
+			o = teardown.LingerTimeout
+		}
+		sh.end(lc, o, sh.l.b.abort)
+	}
+}
+
+// end forgets lc, closes its descriptor and queues its report.
+func (sh *shard) end(lc *lconn, o teardown.Outcome, abort bool) {
+	delete(sh.conns, lc.fd)
+	heap.Remove(&sh.timers, lc.idx)
+	sh.done = append(sh.done, finished{lc.c, sh.closeFD(lc, o, abort)})
+}
+
+// closeFD closes lc's descriptor, with RST if abort, and reports like
+// teardown.Graceful.
+func (sh *shard) closeFD(lc *lconn, o teardown.Outcome, abort bool) teardown.Report {
+	r := teardown.Report{Outcome: o, Drained: lc.drained}
+	// SIOCOUTQ counts unacked + unsent; when it is 0 (the usual case after
+	// the peer's FIN) SIOCOUTQNSD need not be asked.
+	if q, err := sys.OutQ(lc.fd); err == nil && q > 0 {
+		nsd, _ := sys.OutQNSD(lc.fd)
+		r.Unacked, r.Unsent = q-nsd, nsd
+	}
+	if abort {
+		sys.Linger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
+	} else if o != teardown.PeerClosed && o != teardown.PeerReset {
+		// Input left unread makes close send RST (C21): say so.
+		n, err := sys.InQ(lc.fd)
+		abort = err == nil && n > 0
+	}
+	r.Aborted = abort
+	sys.Close(lc.fd)
+	r.Duration = time.Duration(sh.l.now() - lc.start)
+	return r
+}
+
+// abortAll resets every connection of the shard.
+func (sh *shard) abortAll() int {
+	sh.mu.Lock()
+	n := len(sh.conns)
+	for _, lc := range sh.conns {
+		sh.end(lc, teardown.Canceled, true)
+	}
+	done := sh.done
+	sh.done = nil
+	sh.mu.Unlock()
+	sh.deliver(done)
+	return n
+}
+
+// close aborts what is left and closes the epoll set, which ends run.
+func (sh *shard) close() {
+	sh.mu.Lock()
+	sh.closed = true
+	sh.mu.Unlock()
+	sh.abortAll()
+	sh.ep.Close()
+}
+
+// timerHeap orders lingering connections by due time (container/heap).
+type timerHeap []*lconn
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].due < h[j].due }
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx, h[j].idx = i, j
+}
+func (h *timerHeap) Push(x any) {
+	lc := x.(*lconn)
+	lc.idx = len(*h)
+	*h = append(*h, lc)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	lc := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return lc
+}

@@ -1,0 +1,4 @@
+package sockdiag
+
+// ParseMsg exposes the inet_diag_msg decoder to the external tests.
+var ParseMsg = parseMsg

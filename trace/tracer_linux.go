@@ -1,0 +1,78 @@
+package trace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tcpteardown/teardown/internal/sys"
+)
+
+// clockSamples is how many (mono, real, mono) triples MonoToRealtime
+// reads; the tightest one wins.
+const clockSamples = 16
+
+func start(ctx context.Context, cfg *Config) (*Tracer, error) {
+	if err := ensureMounted(); err != nil {
+		return nil, err
+	}
+	if cfg.FinTimeout == 0 {
+		cfg.FinTimeout = finTimeout()
+	}
+	_ = cleanup() // best effort: a stale instance only holds memory
+	dir, err := newInstance()
+	if err != nil {
+		return nil, err
+	}
+	t, err := open(dir, cfg)
+	if err != nil {
+		return nil, errors.Join(err, removeInstance(dir))
+	}
+	t.stopAfter = context.AfterFunc(ctx, func() { t.Close() })
+	return t, nil
+}
+
+func open(dir string, cfg *Config) (*Tracer, error) {
+	if err := configure(dir, cfg); err != nil {
+		return nil, err
+	}
+	off, bound, err := sys.MonoToRealtime(clockSamples)
+	if err != nil {
+		return nil, fmt.Errorf("trace: measure clocks: %w", err)
+	}
+	pipe, err := sys.OpenPollable(filepath.Join(dir, "trace_pipe"))
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	t := &Tracer{
+		dir:       dir,
+		clock:     Clock{Offset: off, Bound: bound},
+		cfg:       *cfg,
+		events:    make(chan Transition, 4096),
+		fins:      make(chan finEvidence),
+		done:      make(chan struct{}),
+		closePipe: pipe.Close,
+		remove:    func() error { return removeInstance(dir) },
+	}
+	t.run(pipe)
+	return t, nil
+}
+
+// finTimeout reads net.ipv4.tcp_fin_timeout of the caller's namespace; 0
+// (the Inferrer's default, 60 s) if it cannot.
+func finTimeout() time.Duration {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_fin_timeout")
+	if err != nil {
+		return 0
+	}
+	sec, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	return time.Duration(sec) * time.Second
+}
