@@ -20,7 +20,7 @@ import (
 
 // listen opens a plain-TCP listener (MPTCP off: Go may default listeners to
 // MPTCP, which would add options to the segments).
-func listen(t *testing.T, network, addr string) *net.TCPListener {
+func listen(t testing.TB, network, addr string) *net.TCPListener {
 	t.Helper()
 	var lc net.ListenConfig
 	lc.SetMultipathTCP(false)
@@ -32,7 +32,7 @@ func listen(t *testing.T, network, addr string) *net.TCPListener {
 	return l.(*net.TCPListener)
 }
 
-func openCapture(t *testing.T, ports ...uint16) *capture.Capture {
+func openCapture(t testing.TB, ports ...uint16) *capture.Capture {
 	t.Helper()
 	c, err := capture.Open(&capture.Config{Ports: ports})
 	if err != nil {

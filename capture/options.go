@@ -2,7 +2,7 @@ package capture
 
 import (
 	"fmt"
-	"strings"
+	"strconv"
 )
 
 // TCP option kinds (IANA "TCP Option Kind Numbers"; RFC 9293 §3.2 defines
@@ -48,24 +48,36 @@ const badOpt = "[bad opt]"
 type optPrinter struct {
 	b        []byte
 	sackBase uint32 // subtracted from SACK edges (tcpdump's relative numbering)
-	out      strings.Builder
+	out      []byte // appended to without fmt: Decode runs for every packet
 }
 
 // formatOptions renders TCP options as tcpdump prints them inside
 // "options [...]", e.g. "mss 65495,sackOK,TS val 1 ecr 0,nop,wscale 7".
 // SACK edges are printed minus sackBase.
 func formatOptions(b []byte, sackBase uint32) string {
-	p := optPrinter{b: b, sackBase: sackBase}
+	if len(b) == 0 {
+		return ""
+	}
+	p := optPrinter{b: b, sackBase: sackBase, out: make([]byte, 0, 64)}
 	for first := true; len(p.b) > 0; first = false {
 		if !first {
-			p.out.WriteByte(',')
+			p.out = append(p.out, ',')
 		}
 		if stop := p.option(); stop {
 			break
 		}
 	}
-	return p.out.String()
+	return string(p.out)
 }
+
+func (p *optPrinter) str(s string) { p.out = append(p.out, s...) }
+
+// num appends " " and v in decimal.
+func (p *optPrinter) num(v uint32) {
+	p.out = strconv.AppendUint(append(p.out, ' '), uint64(v), 10)
+}
+
+func (p *optPrinter) printf(format string, a ...any) { p.out = fmt.Appendf(p.out, format, a...) }
 
 // option prints one option and consumes its bytes; stop ends the walk
 // (after EOL or a malformed option).
@@ -74,25 +86,24 @@ func (p *optPrinter) option() (stop bool) {
 	size := 1
 	if kind != optEOL && kind != optNOP {
 		if len(p.b) < 2 || int(p.b[1]) < 2 || int(p.b[1]) > len(p.b) {
-			p.out.WriteString(badOpt)
+			p.str(badOpt)
 			return true
 		}
 		size = int(p.b[1])
 	}
 	hdr := min(size, 2)
-	name, known := optNames[kind]
-	if !known {
-		name = fmt.Sprintf("unknown-%d", kind)
+	if name, known := optNames[kind]; known {
+		p.str(name)
+	} else {
+		p.printf("unknown-%d", kind)
 	}
-	p.out.WriteString(name)
-	body := p.b[hdr:]
-	used, ok := p.body(kind, body, size-hdr)
+	used, ok := p.body(kind, p.b[hdr:], size-hdr)
 	if !ok {
-		p.out.WriteString(badOpt)
+		p.str(badOpt)
 		return true
 	}
 	if used+hdr != size {
-		fmt.Fprintf(&p.out, "[len %d]", size)
+		p.printf("[len %d]", size)
 	}
 	p.b = p.b[hdr+used:]
 	return kind == optEOL
@@ -106,23 +117,33 @@ func (p *optPrinter) body(kind byte, b []byte, declared int) (used int, ok bool)
 	case optEOL, optNOP, optSACKOK:
 		return 0, true
 	case optMSS:
-		return p.fixed(b, 2, func() { fmt.Fprintf(&p.out, " %d", be.Uint16(b)) })
+		return p.fixed(b, 2, func() { p.num(uint32(be.Uint16(b))) })
 	case optWScale:
-		return p.fixed(b, 1, func() { fmt.Fprintf(&p.out, " %d", b[0]) })
+		return p.fixed(b, 1, func() { p.num(uint32(b[0])) })
 	case optEcho, optEchoReply, optCC, optCCNew, optCCEcho:
-		return p.fixed(b, 4, func() { fmt.Fprintf(&p.out, " %d", be.Uint32(b)) })
+		return p.fixed(b, 4, func() { p.num(be.Uint32(b)) })
 	case optTS:
-		return p.fixed(b, 8, func() { fmt.Fprintf(&p.out, " val %d ecr %d", be.Uint32(b), be.Uint32(b[4:])) })
+		return p.fixed(b, 8, p.timestamps(b))
 	case optSCPS:
-		return p.fixed(b, 2, func() { fmt.Fprintf(&p.out, " cap %02x id %d", b[0], b[1]) })
+		return p.fixed(b, 2, func() { p.printf(" cap %02x id %d", b[0], b[1]) })
 	case optUTO:
 		return p.fixed(b, 2, func() { p.uto(be.Uint16(b)) })
 	case optSACK:
 		return p.sack(b, declared)
 	case optMD5:
-		return p.fixed(b, 16, func() { fmt.Fprintf(&p.out, " shared secret not supplied with -M, can't check - %x", b[:16]) })
+		return p.fixed(b, 16, func() { p.printf(" shared secret not supplied with -M, can't check - %x", b[:16]) })
 	}
 	return p.variable(kind, b, declared)
+}
+
+// timestamps prints RFC 7323 timestamps: " val TSval ecr TSecr".
+func (p *optPrinter) timestamps(b []byte) func() {
+	return func() {
+		p.str(" val")
+		p.num(be.Uint32(b))
+		p.str(" ecr")
+		p.num(be.Uint32(b[4:]))
+	}
 }
 
 // fixed checks that n bytes are there and prints them with print.
@@ -137,27 +158,27 @@ func (p *optPrinter) fixed(b []byte, n int, print func()) (int, bool) {
 // uto prints the user timeout (RFC 5482): the raw field, then the value in
 // seconds (granularity bit set: the field counts minutes).
 func (p *optPrinter) uto(v uint16) {
-	fmt.Fprintf(&p.out, " 0x%x", v)
+	p.printf(" 0x%x", v)
 	if v&1 != 0 {
-		fmt.Fprintf(&p.out, " %d", uint32(v>>1)*60)
+		p.num(uint32(v>>1) * 60)
 		return
 	}
-	fmt.Fprintf(&p.out, " %d", v>>1)
+	p.num(uint32(v >> 1))
 }
 
 // sack prints "sack N {l:r}{l:r}" (RFC 2018); edges are sequence numbers
 // of the peer's stream, made relative like seq/ack.
 func (p *optPrinter) sack(b []byte, n int) (int, bool) {
 	if n%8 != 0 {
-		p.out.WriteString(" invalid sack")
+		p.str(" invalid sack")
 		return n, true
 	}
 	if len(b) < n {
 		return 0, false
 	}
-	fmt.Fprintf(&p.out, " %d ", n/8)
+	p.printf(" %d ", n/8)
 	for i := 0; i < n; i += 8 {
-		fmt.Fprintf(&p.out, "{%d:%d}", be.Uint32(b[i:])-p.sackBase, be.Uint32(b[i+4:])-p.sackBase)
+		p.printf("{%d:%d}", be.Uint32(b[i:])-p.sackBase, be.Uint32(b[i+4:])-p.sackBase)
 	}
 	return n, true
 }
@@ -174,13 +195,13 @@ func (p *optPrinter) variable(kind byte, b []byte, n int) (int, bool) {
 	case optMPTCP:
 		p.mptcp(b)
 	case optFastOpen:
-		p.out.WriteByte(' ')
+		p.str(" ")
 		p.fastOpen(b)
 	case optExp2:
 		return n, p.exp2(b)
 	default:
 		if n > 0 {
-			fmt.Fprintf(&p.out, " 0x%x", b)
+			p.printf(" 0x%x", b)
 		}
 	}
 	return n, true
@@ -188,12 +209,12 @@ func (p *optPrinter) variable(kind byte, b []byte, n int) (int, bool) {
 
 func (p *optPrinter) tcpAO(b []byte) {
 	if len(b) < 2 {
-		p.out.WriteString(" (invalid)")
+		p.str(" (invalid)")
 		return
 	}
-	fmt.Fprintf(&p.out, " keyid %d rnextkeyid %d", b[0], b[1])
+	p.printf(" keyid %d rnextkeyid %d", b[0], b[1])
 	if len(b) > 2 {
-		fmt.Fprintf(&p.out, " mac 0x%x", b[2:])
+		p.printf(" mac 0x%x", b[2:])
 	}
 }
 
@@ -206,7 +227,7 @@ func (p *optPrinter) mptcp(b []byte) {
 		return
 	}
 	if st := int(b[0] >> 4); st < len(mptcpSubtypes) {
-		p.out.WriteString(" " + mptcpSubtypes[st])
+		p.str(" " + mptcpSubtypes[st])
 	}
 }
 
@@ -215,11 +236,11 @@ func (p *optPrinter) mptcp(b []byte) {
 func (p *optPrinter) fastOpen(b []byte) {
 	switch {
 	case len(b) == 0:
-		p.out.WriteString(" cookiereq")
+		p.str(" cookiereq")
 	case len(b)%2 != 0 || len(b) < 4 || len(b) > 16:
-		p.out.WriteString(" (invalid)")
+		p.str(" (invalid)")
 	default:
-		fmt.Fprintf(&p.out, " cookie %x", b)
+		p.printf(" cookie %x", b)
 	}
 }
 
@@ -229,12 +250,12 @@ func (p *optPrinter) exp2(b []byte) bool {
 	if len(b) < 2 {
 		return false
 	}
-	p.out.WriteByte('-')
+	p.str("-")
 	if magic := be.Uint16(b); magic != 0xf989 {
-		fmt.Fprintf(&p.out, "%04x", magic)
+		p.printf("%04x", magic)
 		return true
 	}
-	p.out.WriteString("tfo")
+	p.str("tfo")
 	p.fastOpen(b[2:])
 	return true
 }

@@ -87,7 +87,6 @@ func writeFile(t *testing.T, path string, segs []capture.Segment, ng bool) {
 	}
 }
 
-
 // readBack reads frames and stamps with pcapgo.
 func readBack(t *testing.T, path string, ng bool) (frames [][]byte, stamps []time.Time) {
 	t.Helper()

@@ -176,9 +176,16 @@ func (a *actor) registerSocks() {
 	}
 }
 
+// recordCall puts a call on the timeline at the moment it returned (when
+// known: the runner may get to record it a little later).
 func (r *run) recordCall(actor string, c Call) {
 	c.Actor = actor
-	r.record(Event{Kind: KindCall, Call: &c})
+	if c.At.IsZero() {
+		c.At = time.Now()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, Event{T: c.At.Sub(r.start), Kind: KindCall, Call: &c})
 }
 
 // result turns a system call's outcome into the timeline's words.

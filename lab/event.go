@@ -52,6 +52,9 @@ type Call struct {
 	Dur    time.Duration
 	Data   string // what a read returned, quoted, when short
 	Bytes  int    // bytes moved by a read/recv (a read-until-EOF loop: all of them)
+	// At is the wall-clock time the call returned; the runner turns it into
+	// the event's T. It is not part of the JSON form (t_ms is).
+	At time.Time
 }
 
 // State is a TCP state transition of an actor's socket.

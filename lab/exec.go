@@ -53,7 +53,8 @@ func (a *actor) exec(req *request) []Call {
 func timed(op, args string, fn func() (string, error)) Call {
 	t0 := time.Now()
 	res, err := fn()
-	c := Call{Op: op, Args: args, Dur: time.Since(t0), Result: res}
+	end := time.Now()
+	c := Call{Op: op, Args: args, Dur: end.Sub(t0), Result: res, At: end}
 	if err != nil {
 		c.Result = errResult(err)
 	}
@@ -106,16 +107,18 @@ func (a *actor) listen(req *request) []Call {
 	}
 	fd := a.prebound
 	a.prebound = -1
+	var calls []Call
 	if fd < 0 {
 		var bindCall Call
-		if fd, bindCall = a.bindNew(req); bindCall.Result != "ok" {
-			return []Call{bindCall}
+		fd, bindCall = a.bindNew(req)
+		if calls = append(calls, bindCall); bindCall.Result != "ok" {
+			return calls
 		}
 	}
 	a.listener = fd
-	return []Call{timed("listen", "backlog "+strconv.Itoa(backlog), func() (string, error) {
+	return append(calls, timed("listen", "backlog "+strconv.Itoa(backlog), func() (string, error) {
 		return "ok", sys.Listen(fd, backlog)
-	})}
+	}))
 }
 
 // bindNew makes a listener socket at listen time (`listen port=NAME`): the
@@ -204,6 +207,9 @@ func (a *actor) accept(req *request) []Call {
 // ready waits for fd like a blocking call would, bounded by wait; on a
 // non-blocking socket it returns at once so the call answers EAGAIN.
 func (a *actor) ready(fd int, write bool, wait time.Duration) error {
+	if fd < 0 {
+		return errNoSock
+	}
 	if a.nonblock {
 		return nil
 	}
@@ -312,7 +318,12 @@ func (a *actor) sendto(req *request) []Call {
 func (a *actor) read(req *request) []Call {
 	st := &req.Step
 	if len(st.Args) == 1 && st.Args[0] == "eof" {
-		return []Call{a.readEOF(waitOpt(st))}
+		return []Call{a.readEOF(waitOpt(st), 64<<10, 0)}
+	}
+	if every, ok := st.Opts["every"]; ok {
+		n, _ := strconv.Atoi(firstOr(st.Args, "4096"))
+		d, _ := parseDur(every)
+		return []Call{a.readEOF(waitOpt(st), n, d)}
 	}
 	n := 4096
 	if len(st.Args) == 1 {
@@ -343,14 +354,19 @@ func readResult(n int) string {
 	return strconv.Itoa(n)
 }
 
-// readEOF reads until EOF, an error or the wait, like the data-safe close's
-// drain loop; the call's result is how the loop ended, Bytes how much came.
-func (a *actor) readEOF(wait time.Duration) Call {
+// readEOF reads until EOF, an error or the wait, like the data-safe
+// close's drain loop; the call's result is how the loop ended, Bytes how
+// much came. every > 0 makes a slow reader: one read of n bytes per period.
+func (a *actor) readEOF(wait time.Duration, n int, every time.Duration) Call {
 	deadline := time.Now().Add(wait)
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, n)
 	total := 0
-	c := timed("read", "until EOF", func() (string, error) {
-		for {
+	args := "until EOF"
+	if every > 0 {
+		args = fmt.Sprintf("%d every %v until EOF", n, every)
+	}
+	c := timed("read", args, func() (string, error) {
+		for ; ; time.Sleep(every) {
 			if err := a.ready(a.fd, false, time.Until(deadline)); err != nil {
 				return "", err
 			}
@@ -448,10 +464,51 @@ func (a *actor) setsockopt(req *request) []Call {
 
 func (a *actor) ioctl(req *request) []Call {
 	name := req.Step.Args[0]
+	if _, ok := req.Step.Opts["until"]; ok {
+		return []Call{a.sampleIoctl(req)}
+	}
 	return []Call{timed("ioctl", name, func() (string, error) {
 		v, err := sys.IoctlInt(a.fd, sys.Ioctls[name])
 		return strconv.Itoa(v), err
 	})}
+}
+
+// sampleIoctl repeats a queue ioctl every period until it reads the until
+// value (or the wait ends); Data lists the samples, the result is the last.
+func (a *actor) sampleIoctl(req *request) Call {
+	st := &req.Step
+	name := st.Args[0]
+	until, _ := strconv.Atoi(st.Opts["until"])
+	every := 20 * time.Millisecond
+	if v, ok := st.Opts["every"]; ok {
+		every, _ = parseDur(v)
+	}
+	var samples []string
+	deadline := time.Now().Add(waitOpt(st))
+	c := timed("ioctl", fmt.Sprintf("%s every %v until %d", name, every, until), func() (string, error) {
+		for ; ; time.Sleep(every) {
+			v, err := sys.IoctlInt(a.fd, sys.Ioctls[name])
+			if err != nil {
+				return "", err
+			}
+			samples = append(samples, strconv.Itoa(v))
+			if v == until {
+				return strconv.Itoa(v), nil
+			}
+			if time.Now().After(deadline) {
+				return "", errTimeout
+			}
+		}
+	})
+	c.Data = strings.Join(samples, " ")
+	return c
+}
+
+func firstOr(args []string, def string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return def
 }
 
 func (a *actor) setNonblock(req *request) []Call {

@@ -102,6 +102,7 @@ var directives = map[string]func(p *parser, rest string) error{
 	"variant":  (*parser).variant,
 	"netns":    func(p *parser, rest string) error { p.s.NetNS = true; return p.noArgs(rest) },
 	"sysctl":   (*parser).sysctl,
+	"repeat":   (*parser).repeat,
 	"said":     func(p *parser, rest string) error { return p.text(rest, func(t *ClaimText) *string { return &t.Said }) },
 	"said.zh": func(p *parser, rest string) error {
 		return p.text(rest, func(t *ClaimText) *string { return &t.SaidZh })
@@ -158,6 +159,15 @@ func (p *parser) variant(rest string) error {
 		return p.errf("expected `variant NAME description`, got %q", rest)
 	}
 	p.s.Variants = append(p.s.Variants, Variant{Name: name, Text: strings.TrimSpace(text)})
+	return nil
+}
+
+func (p *parser) repeat(rest string) error {
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 1 || n > 100 {
+		return p.errf("expected `repeat N` with N from 1 to 100, got %q", rest)
+	}
+	p.s.Repeat = n
 	return nil
 }
 

@@ -35,14 +35,13 @@ func RunScenario(ctx context.Context, s *Scenario, o *Options) []Result {
 	if len(vs) == 0 {
 		vs = []Variant{{}}
 	}
-	var out []Result
+	var chosen []Variant
 	for _, v := range vs {
-		if o.Variant != "" && v.Name != o.Variant {
-			continue
+		if o.Variant == "" || v.Name == o.Variant {
+			chosen = append(chosen, v)
 		}
-		out = append(out, runVariant(ctx, s, v, o))
 	}
-	return out
+	return runVariants(ctx, s, chosen, o)
 }
 
 // run is one execution of one variant of a scenario.
@@ -76,6 +75,7 @@ type run struct {
 type SockRef struct {
 	Local, Remote netip.AddrPort
 	Actor         string
+	T             time.Duration // when it was registered (0: before the start)
 }
 
 func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result {
@@ -221,7 +221,16 @@ func (r *run) addSock(local, remote netip.AddrPort, actor string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.socks = append(r.socks, SockRef{Local: local, Remote: remote, Actor: actor})
+	for _, s := range r.socks {
+		if s.Local == local && s.Remote == remote && s.Actor == actor {
+			return // known already
+		}
+	}
+	var t time.Duration
+	if !r.start.IsZero() {
+		t = time.Since(r.start)
+	}
+	r.socks = append(r.socks, SockRef{Local: local, Remote: remote, Actor: actor, T: t})
 }
 
 // addSegment is called by the capture recorder for every packet.

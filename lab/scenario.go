@@ -17,6 +17,7 @@ type Scenario struct {
 	Claims   []string
 	NetNS    bool        // run in a private network namespace
 	Sysctls  [][2]string // set inside that namespace
+	Repeat   int         // runs per variant (repeat N); the first records packets
 	Variants []Variant   // none: one run; else one run per variant
 	Actors   []Actor     // lane order
 	Steps    []Step

@@ -153,17 +153,30 @@ func (r *run) actorAt(ap netip.AddrPort) string {
 // first (an accepted socket), else a socket bound to local alone (the
 // listener a SYN arrives at).
 func lookupActor(socks []SockRef, local, remote netip.AddrPort) string {
+	return lookupActorAt(socks, local, remote, -1)
+}
+
+// lookupActorAt is lookupActor for an event at time at (since the start;
+// < 0: any time). When several actors bound the same local address one
+// after the other (a restarted listener), the last one registered by then
+// owns it; sockets are registered just after the call that made them, so
+// a few milliseconds of slack are allowed.
+func lookupActorAt(socks []SockRef, local, remote netip.AddrPort, at time.Duration) string {
 	for _, s := range socks {
 		if s.Local == local && s.Remote == remote && remote.IsValid() {
 			return s.Actor
 		}
 	}
+	name, best := "", time.Duration(-1)
 	for _, s := range socks {
-		if s.Local == local {
-			return s.Actor
+		if s.Local != local {
+			continue
+		}
+		if name == "" || at >= 0 && s.T <= at+5*time.Millisecond && s.T > best {
+			name, best = s.Actor, s.T
 		}
 	}
-	return ""
+	return name
 }
 
 // wait handles `wait NAME`, `wait packet FLAGS` and `wait state STATE`.

@@ -26,7 +26,7 @@ var ops = map[string]opSpec{
 	"write":       {1, 1, []string{"wait"}, checkPayload, nil},
 	"send":        {1, 1, nil, checkPayload, nil},
 	"sendto":      {2, 2, nil, nil, argRef},
-	"read":        {0, 1, []string{"wait"}, checkReadCount, nil},
+	"read":        {0, 1, []string{"wait", "every"}, checkReadCount, nil},
 	"recv":        {0, 0, []string{"wait"}, nil, nil},
 	"echo":        {0, 0, []string{"wait"}, nil, nil},
 	"shutdown":    {1, 1, nil, checkOneOf("rd", "wr", "rdwr"), nil},
@@ -34,7 +34,7 @@ var ops = map[string]opSpec{
 	"abort":       {0, 0, nil, nil, nil},
 	"linger":      {1, 1, nil, checkLinger, nil},
 	"setsockopt":  {2, 2, nil, checkSockopt, nil},
-	"ioctl":       {1, 1, nil, checkOneOf("SIOCINQ", "SIOCOUTQ", "SIOCOUTQNSD"), nil},
+	"ioctl":       {1, 1, []string{"until", "every", "wait"}, checkOneOf("SIOCINQ", "SIOCOUTQ", "SIOCOUTQNSD"), nil},
 	"nonblock":    {0, 1, nil, checkOneOf("on", "off"), nil},
 	"sleep":       {1, 1, nil, checkDurArg, nil},
 	"signal":      {1, 1, nil, checkBarrier, nil},
@@ -81,8 +81,11 @@ func argCount(s opSpec) string {
 
 func checkOpt(spec opSpec, k, v string) error {
 	switch {
-	case k == "wait":
+	case k == "wait" || k == "every":
 		_, err := parseDur(v)
+		return err
+	case k == "until":
+		_, err := parseCount(v)
 		return err
 	case k == "backlog":
 		_, err := parseCount(v)

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
@@ -39,7 +40,7 @@ func packetEvents(rec *Recording) []Event {
 	var out []Event
 	for _, s := range rec.Segments {
 		p := &Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win}
-		p.From, p.To = endpointNames(rec.Sockets, s)
+		p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
 		if s.Proto == capture.TCP {
 			p.Flags = s.Flags.String()
 			p.Seq, p.Ack = relSeq(isn, s)
@@ -52,12 +53,12 @@ func packetEvents(rec *Recording) []Event {
 
 // endpointNames names both ends; an ICMP error is drawn from the port it
 // complains about to the socket that sent the datagram.
-func endpointNames(socks []SockRef, s capture.Segment) (string, string) {
+func endpointNames(socks []SockRef, s capture.Segment, at time.Duration) (string, string) {
 	src, dst := s.Src, s.Dst
 	if s.Proto == capture.ICMP {
 		src, dst = s.Quoted.Dst, s.Quoted.Src
 	}
-	return nameOr(lookupActor(socks, src, dst), src), nameOr(lookupActor(socks, dst, src), dst)
+	return nameOr(lookupActorAt(socks, src, dst, at), src), nameOr(lookupActorAt(socks, dst, src, at), dst)
 }
 
 func nameOr(name string, ap netip.AddrPort) string {
@@ -101,7 +102,7 @@ func packetInfo(s capture.Segment) string {
 func stateEvents(rec *Recording) []Event {
 	owner := map[uint64]string{}
 	for _, t := range rec.Transitions {
-		if n := lookupActor(rec.Sockets, t.Local, t.Remote); n != "" && t.Skaddr != 0 && t.Local.Port() != 0 {
+		if n := lookupActorAt(rec.Sockets, t.Local, t.Remote, t.Time.Sub(rec.Start)); n != "" && t.Skaddr != 0 && t.Local.Port() != 0 {
 			owner[t.Skaddr] = n
 		}
 	}
@@ -109,8 +110,11 @@ func stateEvents(rec *Recording) []Event {
 	reset := map[uint64]string{}
 	for _, t := range rec.Transitions {
 		name := owner[t.Skaddr]
+		if name == "" && t.Local.Port() == 0 {
+			name = connectingActor(rec, t)
+		}
 		if name == "" {
-			name = nameOr(lookupActor(rec.Sockets, t.Local, t.Remote), t.Local)
+			name = nameOr(lookupActorAt(rec.Sockets, t.Local, t.Remote, t.Time.Sub(rec.Start)), t.Local)
 		}
 		if e, ok := transitionEvent(t, name, reset); ok {
 			e.T = t.Time.Sub(rec.Start)
@@ -135,4 +139,23 @@ func transitionEvent(t trace.Transition, name string, reset map[uint64]string) (
 		return Event{Kind: KindState, State: st}, true
 	}
 	return Event{}, false
+}
+
+// connectingActor attributes a SYN-SENT transition whose socket never got
+// a later event (its local port is still 0) to the actor whose connect()
+// to the same address returned first after it: the transition happens
+// inside that call.
+func connectingActor(rec *Recording, t trace.Transition) string {
+	at := t.Time.Sub(rec.Start)
+	best, name := time.Duration(-1), ""
+	for _, e := range rec.Calls {
+		c := e.Call
+		if c == nil || c.Op != "connect" || !strings.HasPrefix(c.Args, t.Remote.String()) || e.T < at {
+			continue
+		}
+		if best < 0 || e.T-at < best {
+			best, name = e.T-at, c.Actor
+		}
+	}
+	return name
 }

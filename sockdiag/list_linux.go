@@ -27,7 +27,7 @@ func list(f Filter) ([]Socket, error) {
 // attempt it returns what it got, which is still a fair picture of a table
 // that keeps changing.
 func dumpFamily(f Filter, fam uint8) ([]Socket, error) {
-	req := request(fam, stateMask(f.States))
+	req := append(request(fam, stateMask(f.States)), bytecodeAttr(f.Ports)...)
 	for attempt := 1; ; attempt++ {
 		socks, err := dumpOnce(f, req)
 		if errors.Is(err, sys.ErrDumpInterrupted) && attempt < dumpAttempts {

@@ -56,3 +56,28 @@ func TestNetNSBadHandle(t *testing.T) {
 		t.Errorf("List with /dev/null as namespace = %d rows, want an error", len(socks))
 	}
 }
+
+// BenchmarkListNetNS: 1000 connected sockets alone in a fresh namespace.
+func BenchmarkListNetNS(b *testing.B) {
+	testenv.RequireRoot(b)
+	ns, err := netns.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Close()
+	var l, idle *net.TCPListener
+	ns.Do(func() error {
+		l = listen(b, "tcp4", "127.0.0.1:0")
+		for i := 0; i < 500; i++ {
+			pair(b, l)
+		}
+		idle = listen(b, "tcp4", "127.0.0.1:0")
+		return nil
+	})
+	b.Run("port with 1000 sockets", func(b *testing.B) {
+		benchList(b, sockdiag.Filter{Ports: []uint16{port(l)}, NetNS: int(ns.Handle())}, 1001)
+	})
+	b.Run("idle port beside them", func(b *testing.B) {
+		benchList(b, sockdiag.Filter{Ports: []uint16{port(idle)}, NetNS: int(ns.Handle())}, 1)
+	})
+}

@@ -41,13 +41,15 @@ const holdSynSent = time.Second
 //
 //   - CLOSING → CLOSE with no reset on the flow: TIME-WAIT at once (both
 //     FINs were exchanged and ours was just acknowledged).
-//   - FIN-WAIT-2 → CLOSE with no reset: TIME-WAIT only if the peer's FIN is
-//     known to have reached this socket — the peer was seen entering
-//     LAST-ACK or FIN-WAIT-1, or FINReceived was called. Otherwise the socket
-//     was orphaned (close() rather than shutdown()) and the kernel replaced it
-//     by a timewait mini-socket still in FIN-WAIT-2; TIME-WAIT is inferred
-//     later, when evidence of the peer's FIN arrives, unless a reset on the
-//     flow comes first.
+//   - FIN-WAIT-2 → CLOSE with no reset: TIME-WAIT at once if the peer's FIN
+//     is known to have been sent — the peer was seen entering LAST-ACK or
+//     FIN-WAIT-1, or FINReceived was called. Otherwise the socket was
+//     orphaned (close() rather than shutdown()) and the kernel replaced it
+//     by a timewait mini-socket still in FIN-WAIT-2. It turns to TIME-WAIT
+//     when the peer's FIN reaches it, which shows as the peer's LAST-ACK →
+//     CLOSE (its FIN got acknowledged) or a FINReceived call — unless a
+//     reset on the flow comes first, or the evidence comes after the
+//     mini-socket's life (FinTimeout).
 type Inferrer struct {
 	// FinTimeout is net.ipv4.tcp_fin_timeout of the traced sockets'
 	// namespace (0 means the default, 60 s). It bounds how long an orphaned
@@ -96,7 +98,9 @@ func (in *Inferrer) Feed(t Transition) []Transition {
 // table, that the socket local↔remote received its peer's FIN at time at.
 // It returns the TIME-WAIT transition this resolves, if any.
 func (in *Inferrer) FINReceived(local, remote netip.AddrPort, at time.Time) []Transition {
-	return in.finTowards(flow{local, remote}, at)
+	f := flow{local, remote}
+	in.finSeen[f] = at
+	return in.resolve(f, at)
 }
 
 // Flush releases the SYN-SENT transitions held since before cutoff, with
@@ -164,7 +168,9 @@ func (in *Inferrer) stateChange(f flow, t Transition) []Transition {
 	case t.To == tcpstate.SynSent || t.To == tcpstate.SynRecv:
 		in.clear(f) // a new connection reuses the 4-tuple
 	case t.To == tcpstate.FinWait1 || t.To == tcpstate.LastAck:
-		return in.finTowards(f.peer(), t.Time)
+		in.finSeen[f.peer()] = t.Time // f sent its FIN
+	case t.To == tcpstate.Close && t.From == tcpstate.LastAck:
+		return in.lastAcked(f, t.Time)
 	case t.To == tcpstate.Close && t.From == tcpstate.Closing:
 		return in.timeWaitUnlessReset(f, t, t.Time)
 	case t.To == tcpstate.Close && t.From == tcpstate.FinWait2:
@@ -183,10 +189,20 @@ func (in *Inferrer) leaveFinWait2(f flow, t Transition) []Transition {
 	return nil
 }
 
-// finTowards records that f's peer sent its FIN at time at, and resolves a
-// FIN-WAIT-2 mini-socket waiting for it.
-func (in *Inferrer) finTowards(f flow, at time.Time) []Transition {
-	in.finSeen[f] = at
+// lastAcked handles the passive closer's LAST-ACK → CLOSE: with no reset,
+// its FIN was acknowledged, and a FIN-WAIT-2 mini-socket acknowledges a FIN
+// only as it turns to TIME-WAIT. This is better evidence than the peer's
+// LAST-ACK itself, which precedes the FIN on the wire.
+func (in *Inferrer) lastAcked(f flow, at time.Time) []Transition {
+	if _, ok := in.reset[f]; ok {
+		return nil
+	}
+	return in.resolve(f.peer(), at)
+}
+
+// resolve turns the FIN-WAIT-2 mini-socket of f, if any, to TIME-WAIT at
+// time at, when its peer's FIN reached it.
+func (in *Inferrer) resolve(f flow, at time.Time) []Transition {
 	p, ok := in.pending[f]
 	if !ok {
 		return nil

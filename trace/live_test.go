@@ -1,12 +1,15 @@
 package trace_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -250,7 +253,7 @@ func TestLiveTwoTracers(t *testing.T) {
 	c1, _ := connect(t, l1)
 	c2, _ := connect(t, l2)
 	a1, a2 := addrPort(c1.LocalAddr()), addrPort(c2.LocalAddr())
-	got2 := collect(t, t2, both(has(a1, tcpstate.Established, false), has(a2, tcpstate.Established, false)))
+	collect(t, t2, both(has(a1, tcpstate.Established, false), has(a2, tcpstate.Established, false)))
 	got1 := collect(t, t1, has(a1, tcpstate.Established, false))
 	c1.Close()
 	c2.Close()
@@ -263,7 +266,6 @@ func TestLiveTwoTracers(t *testing.T) {
 	if t1.Instance() == t2.Instance() {
 		t.Errorf("both tracers use instance %s", t1.Instance())
 	}
-	_ = got2
 }
 
 func TestLiveContextCancel(t *testing.T) {
@@ -330,4 +332,48 @@ func deadPID(t *testing.T) string {
 	}
 	t.Fatal("no free pid found")
 	return ""
+}
+
+// TestLiveKilledRun starts a tracer in a child process, kills it with
+// SIGKILL (no Close runs) and checks that the next Cleanup removes the
+// instance it left.
+func TestLiveKilledRun(t *testing.T) {
+	testenv.RequireRoot(t)
+	if os.Getenv("TRACE_TEST_HELPER") == "1" {
+		tr, err := trace.Start(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println(tr.Instance())
+		time.Sleep(wait) // killed long before
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLiveKilledRun$")
+	cmd.Env = append(os.Environ(), "TRACE_TEST_HELPER=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	cmd.Process.Kill()
+	cmd.Wait()
+	dir := strings.TrimSpace(line)
+	if err != nil || !strings.HasPrefix(filepath.Base(dir), "teardown-") {
+		t.Fatalf("child printed %q (%v), want its instance", line, err)
+	}
+	defer os.Remove(dir)
+	if _, err := os.Stat(dir); err != nil {
+		// Another process's Start may have cleaned it up already: tracers
+		// of other test binaries run at the same time on this machine.
+		t.Logf("the killed child's instance is gone before our Cleanup: %v", err)
+	}
+	if err := trace.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("instance %s of the killed child survives Cleanup (stat: %v)", dir, err)
+	}
 }

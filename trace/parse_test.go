@@ -134,6 +134,30 @@ func TestParseLineErrors(t *testing.T) {
 	}
 }
 
+// TestParseFiles checks that every line captured from the kernel decodes,
+// and that the header trace files begin with is recognised as such.
+func TestParseFiles(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.trace"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, name := range files {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				header := strings.HasPrefix(line, "#")
+				_, err := trace.ParseLine(line, trace.Clock{})
+				if header && !errors.Is(err, trace.ErrNotEvent) || !header && err != nil {
+					t.Errorf("ParseLine(%q) = %v", line, err)
+				}
+			}
+		})
+	}
+}
+
 // TestTraceFiles replays whole runs captured from the kernel (python
 // sockets on loopback, port 19528, default tcp_fin_timeout) through the
 // parser and the Inferrer, and checks each socket's story.

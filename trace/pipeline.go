@@ -12,10 +12,10 @@ import (
 const flushEvery = 200 * time.Millisecond
 
 // run starts the two goroutines of a tracer: read decodes trace_pipe, loop
-// completes the transitions and delivers them.
+// completes the transitions and delivers them. The caller has done
+// t.wg.Add(2) for them.
 func (t *Tracer) run(pipe io.Reader) {
 	decoded := make(chan Transition, 1024)
-	t.wg.Add(2)
 	go func() {
 		defer t.wg.Done()
 		t.read(pipe, decoded)

@@ -46,9 +46,9 @@ type Tracer struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	stopAfter func() bool  // unregisters the ctx watcher
-	closePipe func() error // unblocks the reader
-	remove    func() error // removes the instance (trace_pipe must be closed)
+	stopAfter atomic.Pointer[func() bool] // unregisters the ctx watcher
+	closePipe func() error                // unblocks the reader
+	remove    func() error                // removes the instance (trace_pipe must be closed)
 }
 
 type finEvidence struct {
@@ -88,9 +88,13 @@ func Cleanup() error { return cleanup() }
 // ErrClosed is returned by operations on a closed Tracer.
 var ErrClosed = errors.New("trace: tracer closed")
 
-// Events returns the transitions in kernel order (inferred ones follow the
-// event that revealed them). It is closed when the tracer stops. Read it
-// promptly: while it is full, the kernel buffer fills and then drops.
+// Events returns the transitions in kernel order, with two exceptions: an
+// inferred TIME-WAIT follows the event that revealed it, and a CLOSE →
+// SYN-SENT is held until its socket's next event shows the local port (at
+// most about a second). Sort by Time to merge with captured packets. The
+// channel is closed once the tracer stopped and its instance is removed.
+// Read it promptly: while it is full the kernel buffer fills, then drops
+// events (Lost).
 func (t *Tracer) Events() <-chan Transition { return t.events }
 
 // Clock returns the monotonic-to-wall-clock conversion measured at Start.
@@ -123,10 +127,15 @@ func (t *Tracer) FINReceived(local, remote netip.AddrPort, at time.Time) error {
 // Close stops the tracer and removes its instance. It is idempotent and
 // safe to call from several goroutines; every call returns the same error.
 func (t *Tracer) Close() error {
+	if stop := t.stopAfter.Load(); stop != nil {
+		(*stop)()
+	}
+	return t.shutdown()
+}
+
+// shutdown is Close without touching the context watcher, which calls it.
+func (t *Tracer) shutdown() error {
 	t.closeOnce.Do(func() {
-		if t.stopAfter != nil {
-			t.stopAfter()
-		}
 		close(t.done)
 		errPipe := t.closePipe()
 		// The descriptor is released only when the blocked Read returns,

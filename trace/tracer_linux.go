@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,25 +30,31 @@ func start(ctx context.Context, cfg *Config) (*Tracer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := open(dir, cfg)
+	t, pipe, err := open(dir, cfg)
 	if err != nil {
 		return nil, errors.Join(err, removeInstance(dir))
 	}
-	t.stopAfter = context.AfterFunc(ctx, func() { t.Close() })
+	// Add before the watcher exists: a Close it triggers at once must
+	// still wait for the goroutines run is about to start.
+	t.wg.Add(2)
+	stop := context.AfterFunc(ctx, func() { t.shutdown() })
+	t.stopAfter.Store(&stop)
+	t.run(pipe)
 	return t, nil
 }
 
-func open(dir string, cfg *Config) (*Tracer, error) {
+// open configures the instance and opens its trace_pipe.
+func open(dir string, cfg *Config) (*Tracer, io.Reader, error) {
 	if err := configure(dir, cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	off, bound, err := sys.MonoToRealtime(clockSamples)
 	if err != nil {
-		return nil, fmt.Errorf("trace: measure clocks: %w", err)
+		return nil, nil, fmt.Errorf("trace: measure clocks: %w", err)
 	}
 	pipe, err := sys.OpenPollable(filepath.Join(dir, "trace_pipe"))
 	if err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
+		return nil, nil, fmt.Errorf("trace: %w", err)
 	}
 	t := &Tracer{
 		dir:       dir,
@@ -59,8 +66,7 @@ func open(dir string, cfg *Config) (*Tracer, error) {
 		closePipe: pipe.Close,
 		remove:    func() error { return removeInstance(dir) },
 	}
-	t.run(pipe)
-	return t, nil
+	return t, pipe, nil
 }
 
 // finTimeout reads net.ipv4.tcp_fin_timeout of the caller's namespace; 0

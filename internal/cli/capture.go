@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/trace"
 )
 
 func init() {
@@ -91,8 +95,15 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", c.Interface(), c.SnapLen())
 	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}}
+	if o.states {
+		if s.tr, err = trace.Start(ctx, &trace.Config{Ports: o.ports}); err != nil {
+			return errors.Join(traceError(err), out.finish(true))
+		}
+		defer s.tr.Close()
+	}
+	// Printed once everything listens: scripts wait for this line.
+	fmt.Fprintf(env.Stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", c.Interface(), c.SnapLen())
 	err = s.loop(ctx, o)
 	s.summary()
 	return errors.Join(err, out.finish(err != nil))
@@ -111,14 +122,16 @@ type captureSession struct {
 	env *Env
 	c   *capture.Capture
 	out *pcapOut
+	tr  *trace.Tracer // with -states
 	f   capture.Formatter
 	n   uint64
+	at  time.Time // stamp of the last packet printed
 }
 
 // loop runs until -c packets, Ctrl-C (ctx: a clean end, as tcpdump) or an
 // error.
 func (s *captureSession) loop(ctx context.Context, o *captureOpts) error {
-	if o.states {
+	if s.tr != nil {
 		return s.loopStates(ctx, o)
 	}
 	for o.count == 0 || s.n < uint64(o.count) {
@@ -144,6 +157,7 @@ func endError(ctx context.Context, err error) error {
 // the frame to the file.
 func (s *captureSession) emit(seg capture.Segment) error {
 	s.n++
+	s.at = seg.Time
 	if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
 		return fmt.Errorf("capture: print: %w", err)
 	}
@@ -227,4 +241,162 @@ func (o *pcapOut) discard() {
 	if st, err := os.Stat(o.path); err == nil && st.Mode().IsRegular() {
 		os.Remove(o.path)
 	}
+}
+
+// -states: packets and state transitions in one timeline.
+//
+// Both carry kernel stamps on the same clock, but they reach us with
+// different delays: a segment waits for its ring block to be retired (about
+// 1 ms), a transition comes through trace_pipe (tens of µs) and an inferred
+// TIME-WAIT only once the kernel reveals it. Items are therefore held for
+// statesHold and printed in stamp order, so a FIN-WAIT-1 appears before the
+// [F.] that caused it.
+const (
+	statesHold = 20 * time.Millisecond
+	statesTick = 5 * time.Millisecond
+)
+
+// stamped is a segment or a transition waiting to be printed.
+type stamped struct {
+	at  time.Time
+	seg *capture.Segment
+	tr  *trace.Transition
+}
+
+func (s *captureSession) loopStates(ctx context.Context, o *captureOpts) error {
+	rctx, cancel := context.WithCancel(ctx)
+	segs := make(chan capture.Segment, 1024)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); errc <- s.readInto(rctx, segs) }()
+	defer func() { cancel(); wg.Wait() }()
+	return s.merge(ctx, o, segs, errc, s.tr.Events())
+}
+
+func traceError(err error) error {
+	if errors.Is(err, os.ErrPermission) {
+		return &ExitError{Code: 2, Err: fmt.Errorf("capture -states: %w; state tracing needs root (tracefs)", err)}
+	}
+	return fmt.Errorf("capture -states: %w", err)
+}
+
+// readInto feeds segments to the merger until ctx ends or Next fails.
+func (s *captureSession) readInto(ctx context.Context, out chan<- capture.Segment) error {
+	for {
+		seg, err := s.c.Next(ctx)
+		if err != nil {
+			return err
+		}
+		select {
+		case out <- seg:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// merge holds, orders and prints both streams until -c packets, Ctrl-C or
+// an error.
+func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs <-chan capture.Segment,
+	errc <-chan error, events <-chan trace.Transition) error {
+	tick := time.NewTicker(statesTick)
+	defer tick.Stop()
+	var held []stamped
+	for !s.reached(o) {
+		var err error
+		select {
+		case seg := <-segs:
+			held = append(held, stamped{at: seg.Time, seg: &seg})
+		case t, ok := <-events:
+			if !ok {
+				events = nil // the tracer stopped; packets go on
+				continue
+			}
+			held = append(held, stamped{at: t.Time, tr: &t})
+		case <-tick.C:
+			held, err = s.release(held, time.Now().Add(-statesHold), o)
+		case err = <-errc:
+			err = endError(ctx, err)
+			_, ferr := s.release(held, time.Now().Add(time.Hour), o)
+			return errors.Join(err, ferr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.lateTransitions(held, events)
+	return nil
+}
+
+// lateTransitions prints, after -c packets, the transitions stamped before
+// the last packet that had not arrived yet: it waits statesHold for them.
+func (s *captureSession) lateTransitions(held []stamped, events <-chan trace.Transition) {
+	timeout := time.After(statesHold)
+	for events != nil {
+		select {
+		case t, ok := <-events:
+			if !ok {
+				events = nil
+				break
+			}
+			held = append(held, stamped{at: t.Time, tr: &t})
+		case <-timeout:
+			events = nil
+		}
+	}
+	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
+	for _, it := range held {
+		if it.tr != nil && !it.at.After(s.at) {
+			s.print(it)
+		}
+	}
+}
+
+func (s *captureSession) reached(o *captureOpts) bool { return o.count > 0 && s.n >= uint64(o.count) }
+
+// release prints, in stamp order, the held items older than cutoff and
+// returns the rest. After -c packets nothing more is printed.
+func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpts) ([]stamped, error) {
+	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
+	i := 0
+	for ; i < len(held) && held[i].at.Before(cutoff) && !s.reached(o); i++ {
+		if err := s.print(held[i]); err != nil {
+			return nil, err
+		}
+	}
+	return held[i:], nil
+}
+
+func (s *captureSession) print(it stamped) error {
+	if it.seg != nil {
+		return s.emit(*it.seg)
+	}
+	if _, err := io.WriteString(s.env.Stdout, transitionLine(it.tr)+"\n"); err != nil {
+		return fmt.Errorf("capture: print: %w", err)
+	}
+	return nil
+}
+
+// transitionLine prints a transition like the packet lines around it:
+// stamp, the socket (its local end, as ss shows it), what happened, the peer.
+func transitionLine(t *trace.Transition) string {
+	line := fmt.Sprintf("%s %s.%d ", t.Time.Local().Format("15:04:05.000000"), t.Local.Addr(), t.Local.Port())
+	switch t.Kind {
+	case trace.StateChange:
+		line += t.From.String() + " → " + t.To.String()
+	case trace.ResetSent:
+		line += "sent RST"
+	case trace.ResetReceived:
+		line += "received RST"
+	default:
+		line += t.Kind.String()
+	}
+	if t.Remote.IsValid() && t.Remote.Port() != 0 {
+		line += fmt.Sprintf(" (peer %s.%d)", t.Remote.Addr(), t.Remote.Port())
+	}
+	if t.Inferred {
+		line += " [inferred]"
+	}
+	return line
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,5 +246,40 @@ func TestCaptureWithoutPrivilege(t *testing.T) {
 	lines := splitLines(stderr.String())
 	if len(lines) != 1 || !strings.Contains(lines[0], "CAP_NET_RAW") || !strings.Contains(lines[0], "setcap cap_net_raw") {
 		t.Errorf("stderr %q: want one line naming CAP_NET_RAW and the setcap hint", stderr.String())
+	}
+}
+
+// TestCaptureStates: with -states the state transitions of both sockets
+// are interleaved with the packets in time order, and the tracefs instance
+// is gone afterwards.
+func TestCaptureStates(t *testing.T) {
+	testenv.RequireRoot(t)
+	port := captureServer(t)
+	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "10", "-states")
+	captureClient(t, port)
+	if err := waitDone(t, done); err != nil {
+		t.Fatalf("capture -states: %v; stderr: %s", err, stderr)
+	}
+	lines := splitLines(stdout.String())
+	for _, want := range []string{"ESTABLISHED → FIN-WAIT-1", "ESTABLISHED → CLOSE-WAIT", "CLOSE-WAIT → LAST-ACK"} {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, want) }) {
+			t.Errorf("no line with %q:\n%s", want, stdout)
+		}
+	}
+	stamps := make([]string, len(lines))
+	for i, l := range lines {
+		stamps[i], _, _ = strings.Cut(l, " ")
+	}
+	if !slices.IsSorted(stamps) {
+		t.Errorf("lines not in time order:\n%s", stdout)
+	}
+	finWait := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "→ FIN-WAIT-1") })
+	fin := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "Flags [F.]") })
+	if finWait < 0 || fin < 0 || finWait > fin {
+		t.Errorf("FIN-WAIT-1 (line %d) should come before the first [F.] (line %d):\n%s", finWait, fin, stdout)
+	}
+	left, _ := filepath.Glob(fmt.Sprintf("/sys/kernel/tracing/instances/teardown-%d-*", os.Getpid()))
+	if len(left) > 0 {
+		t.Errorf("tracefs instances left behind: %v", left)
 	}
 }
