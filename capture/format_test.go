@@ -116,7 +116,7 @@ func TestFormatOne(t *testing.T) {
 		{"sack edges absolute", true, sack,
 			"12:00:00.123456 IP 127.0.0.1.60954 > 127.0.0.1.9555: Flags [.], ack 3711801321, win 64, options [nop,nop,sack 1 {3711801325:3711801329}], length 0"},
 		{"urgent", false, urg,
-			"12:00:00.123456 IP 127.0.0.1.60954 > 127.0.0.1.9555: Flags [PU.], seq 1:2, ack 1, win 64, urg 1, length 1"},
+			"12:00:00.123456 IP 127.0.0.1.60954 > 127.0.0.1.9555: Flags [P.U], seq 1:2, ack 1, win 64, urg 1, length 1"},
 		{"ipv6 syn", false, seg(v6c, v6s, capture.SYN, 3819794434, 0, 65476, 0, "mss 65476"),
 			"12:00:00.123456 IP6 ::1.59404 > ::1.9555: Flags [S], seq 3819794434, win 65476, options [mss 65476], length 0"},
 		{"udp", false, capture.Segment{Time: at(936520), Proto: capture.UDP, Src: netip.MustParseAddrPort("127.0.0.1:57818"), Dst: srv4, Len: 5},
@@ -157,5 +157,27 @@ func TestFormatMidConnection(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestFlagsString(t *testing.T) {
+	tests := []struct {
+		f    capture.Flags
+		want string
+	}{
+		{capture.SYN, "S"},
+		{capture.SYN | capture.ACK, "S."},
+		{capture.FIN | capture.PSH | capture.ACK, "FP."},
+		{capture.RST, "R"},
+		{capture.RST | capture.ACK, "R."},
+		{capture.PSH | capture.ACK | capture.URG, "P.U"},
+		{capture.SYN | capture.ECE | capture.CWR, "SEW"},
+		{capture.SYN | capture.ACK | capture.ECE, "S.E"},
+		{0, "none"},
+	}
+	for _, tt := range tests {
+		if got := tt.f.String(); got != tt.want {
+			t.Errorf("Flags(%#x).String() = %q, want %q", uint8(tt.f), got, tt.want)
+		}
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,8 +21,9 @@ import (
 )
 
 // captureMixed captures one graceful TCP exchange over IPv4, one over IPv6,
-// and a UDP datagram to a closed port with its ICMP error, for both
-// families: every line format the Formatter knows, from the real kernel.
+// a connection carrying urgent data, and a UDP datagram to a closed port
+// with its ICMP error, for both families: every line format the Formatter
+// knows, from the real kernel.
 func captureMixed(t *testing.T) []capture.Segment {
 	t.Helper()
 	l4 := listen(t, "tcp4", "127.0.0.1:0")
@@ -30,6 +33,7 @@ func captureMixed(t *testing.T) []capture.Segment {
 	c := openCapture(t, p4, p6, pu)
 	exchange(t, l4, false)
 	exchange(t, l6, false)
+	urgent(t, l4)
 	for _, addr := range []string{"127.0.0.1", "::1"} {
 		u, err := net.Dial("udp", net.JoinHostPort(addr, itoa(pu)))
 		if err != nil {
@@ -53,6 +57,9 @@ func captureMixed(t *testing.T) []capture.Segment {
 func TestPcapRoundTrip(t *testing.T) {
 	testenv.RequireRoot(t)
 	segs := captureMixed(t)
+	if !slices.ContainsFunc(segs, func(s capture.Segment) bool { return s.Flags.Has(capture.URG) }) {
+		t.Error("the urgent byte's segment was not captured")
+	}
 	for _, ng := range []bool{false, true} {
 		name := map[bool]string{false: "pcap", true: "pcapng"}[ng]
 		t.Run(name, func(t *testing.T) {
@@ -177,5 +184,39 @@ func checkTcpdump(t *testing.T, path string, segs []capture.Segment, absolute bo
 	t.Logf("%d lines, last: %s", len(ours), ours[len(ours)-1])
 	if diff := cmp.Diff(theirs, ours); diff != "" {
 		t.Errorf("Formatter vs tcpdump %v (-tcpdump +ours):\n%s", args, diff)
+	}
+}
+
+// urgent sends one byte of urgent data (MSG_OOB): tcpdump prints [P.U] and
+// "urg 1". The stdlib has no MSG_OOB write, hence the raw send.
+func urgent(t *testing.T, l *net.TCPListener) {
+	t.Helper()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			c = nil
+		}
+		accepted <- c
+	}()
+	c, err := net.DialTCP("tcp", nil, l.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	rc.Write(func(fd uintptr) bool {
+		serr = syscall.Sendto(int(fd), []byte("!"), syscall.MSG_OOB, nil)
+		return true
+	})
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if s := <-accepted; s != nil {
+		s.Close()
 	}
 }

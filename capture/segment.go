@@ -42,21 +42,19 @@ const (
 	CWR
 )
 
-// String prints the flags as tcpdump does inside "Flags [...]": S, F, R, P, U,
-// E, W in that order and "." for ACK, e.g. "S.", "F.", "P.", "R", "R.".
-// No flag at all prints "none", as tcpdump does.
+// String prints the flags as tcpdump does inside "Flags [...]": in header
+// bit order F, S, R, P, "." for ACK, U, E, W, e.g. "S.", "F.", "P.", "R.",
+// "FP.", "P.U" (urgent data), "S.E" (an ECN-setup SYN-ACK). No flag at all
+// prints "none", as tcpdump does.
 func (f Flags) String() string {
 	var b strings.Builder
 	for _, x := range []struct {
 		f Flags
 		c byte
-	}{{SYN, 'S'}, {FIN, 'F'}, {PSH, 'P'}, {RST, 'R'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'W'}} {
+	}{{FIN, 'F'}, {SYN, 'S'}, {RST, 'R'}, {PSH, 'P'}, {ACK, '.'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'W'}} {
 		if f&x.f != 0 {
 			b.WriteByte(x.c)
 		}
-	}
-	if f&ACK != 0 {
-		b.WriteByte('.')
 	}
 	if b.Len() == 0 {
 		return "none"
@@ -97,4 +95,4 @@ type Segment struct {
 }
 
 // IPv6 reports whether the segment travelled over IPv6 ("IP6" in tcpdump).
-func (s *Segment) IPv6() bool { return s.Src.Addr().Is6() && !s.Src.Addr().Is4In6() }
+func (s *Segment) IPv6() bool { return s.Src.Addr().Is6() }

@@ -57,3 +57,13 @@ func Lookup(arg string) (*Scenario, error) {
 	}
 	return nil, fmt.Errorf("lab: no scenario %q: `teardown lab list` shows the catalog", arg)
 }
+
+// Source returns the text of the catalog scenario name ("" if there is
+// none), for `teardown lab show` style uses and tests.
+func Source(name string) string {
+	b, err := catalogFS.ReadFile("scenarios/" + name + ".scn")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}

@@ -61,7 +61,7 @@ func (s *Server) start(c net.Conn) {
 // acceptor holds the backoff state of one Serve loop.
 type acceptor struct {
 	delay   time.Duration
-	retries int
+	logged  bool // one log line per Serve: a descriptor shortage comes in waves
 }
 
 // retry reports whether err is a shortage of descriptors worth waiting out,
@@ -72,11 +72,13 @@ func (a *acceptor) retry(s *Server, err error) bool {
 	}
 	if a.delay == 0 {
 		a.delay = backoffMin
-		s.logf("server: accept: %v; retrying with backoff up to %v", err, backoffMax)
+		if !a.logged {
+			a.logged = true
+			s.logf("server: accept: %v; retrying with backoff up to %v (logged once, counted in Stats.AcceptRetries)", err, backoffMax)
+		}
 	} else {
 		a.delay = min(2*a.delay, backoffMax)
 	}
-	a.retries++
 	s.stats.acceptRetries.Add(1)
 	t := time.NewTimer(a.delay)
 	defer t.Stop()
@@ -88,12 +90,9 @@ func (a *acceptor) retry(s *Server, err error) bool {
 	}
 }
 
-// ok ends a backoff episode.
+// ok ends a backoff episode: the next shortage starts again from backoffMin.
 func (a *acceptor) ok(s *Server) {
-	if a.delay != 0 {
-		s.logf("server: accept resumed after %d retries", a.retries)
-		*a = acceptor{}
-	}
+	a.delay = 0
 }
 
 // acquire takes a MaxConns slot, waiting while all are held. It returns

@@ -92,8 +92,8 @@ func (sh *shard) run() {
 	defer sh.l.wg.Done()
 	for {
 		evs, err := sh.ep.Wait(sh.events[:0])
-		if errors.Is(err, os.ErrClosed) {
-			return
+		if err != nil && sh.isClosed() {
+			return // the error is the closed set's (RawConn does not say os.ErrClosed)
 		}
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			sh.l.s.logf("server: lingerer: %v", err)
@@ -102,6 +102,12 @@ func (sh *shard) run() {
 		sh.events = evs
 		sh.round(evs)
 	}
+}
+
+func (sh *shard) isClosed() bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.closed
 }
 
 // round handles one wake-up: ready descriptors, expired timers.

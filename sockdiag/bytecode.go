@@ -16,7 +16,7 @@ const (
 
 	// maxBytecodePorts keeps the program's jumps inside the u16 offsets
 	// (24 bytes per port); with more ports List filters in Go only.
-	maxBytecodePorts = 0
+	maxBytecodePorts = 1000
 )
 
 // portProgram compiles "local or remote port in ports". Each op is

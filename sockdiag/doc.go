@@ -97,7 +97,9 @@
 // A netlink socket answers for the network namespace it was created in, so
 // [Filter].NetNS names the namespace to look into; without it, List reads
 // the caller's namespace (a program inside a test namespace would silently
-// list the host's table). The kernel can filter a dump by port only with a
-// bytecode program; the dump of a few thousand sockets takes milliseconds,
-// so List filters ports in Go.
+// list the host's table). The request has no port field: the kernel
+// filters a dump by port only with a small bytecode program, which List
+// compiles as ss does, so that the other sockets of a busy host are skipped
+// before the kernel fills them in; List checks ports and states again in
+// Go.
 package sockdiag

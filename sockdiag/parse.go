@@ -28,9 +28,8 @@ const (
 var errShort = errors.New("short inet_diag_msg")
 
 // request encodes an inet_diag_req_v2 asking for every TCP socket of one
-// family in the states of mask, with tcp_info attached. Ports are not put
-// in the request: the kernel only filters by port with a bytecode filter,
-// and filtering the (small) dump in Go is simpler and as fast.
+// family in the states of mask, with tcp_info attached. Ports go in a
+// bytecode attribute appended to it (bytecode.go).
 func request(family uint8, mask uint32) []byte {
 	b := make([]byte, reqLen)
 	b[0] = family

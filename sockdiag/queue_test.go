@@ -1,7 +1,9 @@
 package sockdiag_test
 
 import (
+	"fmt"
 	"net"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -121,4 +123,45 @@ func TestFilterStates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFilterPorts: the kernel-side port filter keeps exactly the rows of
+// the chosen ports, local or remote.
+func TestFilterPorts(t *testing.T) {
+	a, b, other := listen(t, "tcp4", "127.0.0.1:0"), listen(t, "tcp6", "[::1]:0"), listen(t, "tcp4", "127.0.0.1:0")
+	pair(t, a)
+	tests := []struct {
+		name  string
+		ports []uint16
+		want  int
+	}{
+		{"one port, both ends of a connection", []uint16{port(a)}, 3},
+		{"two ports, two families", []uint16{port(a), port(b)}, 4},
+		{"the other port", []uint16{port(other)}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			socks := waitFor(t, sockdiag.Filter{Ports: tt.ports}, fmt.Sprintf("%d rows", tt.want),
+				func(s []sockdiag.Socket) bool { return len(s) == tt.want })
+			for _, s := range socks {
+				if !(sockdiag.Filter{Ports: tt.ports}).Match(s) {
+					t.Errorf("row of another port: %v", s)
+				}
+			}
+		})
+	}
+	// The longest program the kernel gets: 1000 ports (24 KB of bytecode).
+	t.Run("1000 ports", func(t *testing.T) {
+		ports := []uint16{port(a)}
+		for p := uint16(1); len(ports) < 1000; p++ {
+			ports = append(ports, p)
+		}
+		socks, err := sockdiag.List(sockdiag.Filter{Ports: ports})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(slices.DeleteFunc(socks, func(s sockdiag.Socket) bool { return !(sockdiag.Filter{Ports: []uint16{port(a)}}).Match(s) })); n != 3 {
+			t.Errorf("%d rows of port %d among 1000 ports, want 3:\n%s", n, port(a), table(socks))
+		}
+	})
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,23 +185,27 @@ func TestCaptureCancel(t *testing.T) {
 }
 
 func TestCaptureBadInput(t *testing.T) {
-	testenv.RequireRoot(t)
 	dir := t.TempDir()
 	tests := []struct {
 		name     string
+		root     bool // the check comes after the socket is open
 		args     []string
 		code     int
 		contains string
 	}{
-		{"no port", nil, 2, "give at least one -port"},
-		{"bad port", []string{"-port", "70000"}, 2, "want a number from 1 to 65535"},
-		{"stray argument", []string{"-port", "1", "lo"}, 2, "unexpected argument"},
-		{"unknown interface", []string{"-port", "1", "-i", "nosuch0"}, 1, "no such network interface"},
-		{"unwritable -w", []string{"-port", "1", "-w", filepath.Join(dir, "no", "dir", "x.pcap")}, 1, "no such file or directory"},
-		{"full disk", []string{"-port", "1", "-w", "/dev/full"}, 1, "no space left on device"},
+		{"no port", false, nil, 2, "give at least one -port"},
+		{"bad port", false, []string{"-port", "70000"}, 2, "want a number from 1 to 65535"},
+		{"stray argument", false, []string{"-port", "1", "lo"}, 2, "unexpected argument"},
+		{"negative count", false, []string{"-port", "1", "-c", "-1"}, 2, "want a count"},
+		{"unknown interface", false, []string{"-port", "1", "-i", "nosuch0"}, 1, "no such network interface"},
+		{"unwritable -w", true, []string{"-port", "1", "-w", filepath.Join(dir, "no", "dir", "x.pcap")}, 1, "no such file or directory"},
+		{"full disk", true, []string{"-port", "1", "-w", "/dev/full"}, 1, "no space left on device"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.root {
+				testenv.RequireRoot(t)
+			}
 			var stdout, stderr bytes.Buffer
 			env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
 			err := cli.Run(context.Background(), env, append([]string{"capture"}, tt.args...))
@@ -228,17 +234,26 @@ func TestCaptureWithoutPrivilege(t *testing.T) {
 		}
 		os.Exit(cli.Code(err))
 	}
+	if !testenv.IsRoot() && !testenv.InCI() {
+		checkNoPrivilege(t, os.Args[0]) // this process lacks CAP_NET_RAW already
+		return
+	}
 	testenv.RequireRoot(t)
 	setpriv, err := exec.LookPath("setpriv")
 	if err != nil {
 		t.Skip("setpriv (util-linux) not installed: cannot drop CAP_NET_RAW")
 	}
-	cmd := exec.Command(setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-net_raw,-net_admin",
-		os.Args[0], "-test.run=^TestCaptureWithoutPrivilege$")
+	checkNoPrivilege(t, setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-net_raw,-net_admin", os.Args[0])
+}
+
+// checkNoPrivilege runs this test binary's child mode through argv.
+func checkNoPrivilege(t *testing.T, argv ...string) {
+	t.Helper()
+	cmd := exec.Command(argv[0], append(argv[1:], "-test.run=^TestCaptureWithoutPrivilege$")...)
 	cmd.Env = append(os.Environ(), "TEARDOWN_CAPTURE_CHILD=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
 		t.Fatalf("child: %v, want exit code 2; stderr: %s", err, stderr.String())
@@ -281,5 +296,68 @@ func TestCaptureStates(t *testing.T) {
 	left, _ := filepath.Glob(fmt.Sprintf("/sys/kernel/tracing/instances/teardown-%d-*", os.Getpid()))
 	if len(left) > 0 {
 		t.Errorf("tracefs instances left behind: %v", left)
+	}
+}
+
+func init() {
+	// -update rewrites testdata/*.golden; registered here unless another
+	// command's tests already did.
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+	}
+}
+
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// captureNormalise replaces what changes from run to run: the time, the
+// ports, the initial sequence numbers, timestamps, windows and window scale.
+func captureNormalise(out, client, server string) string {
+	for _, r := range []struct{ re, with string }{
+		{`(?m)^\d\d:\d\d:\d\d\.\d{6}`, "12:00:00.000000"},
+		{`\.` + client + `\b`, ".CLIENT"},
+		{`\.` + server + `\b`, ".PORT"},
+		{`(seq|ack) \d{5,}`, "$1 ISN"},
+		{`(val|ecr) [1-9]\d*`, "$1 TS"},
+		{`(win|wscale) \d+`, "$1 W"},
+	} {
+		out = regexp.MustCompile(r.re).ReplaceAllString(out, r.with)
+	}
+	return out
+}
+
+// TestCaptureGolden checks the printed lines of the seed's exchange up to
+// the client's acknowledgement of "Hi, abc" (seven segments whose order the
+// kernel fixes: quick ACKs at the start of a connection are never delayed).
+func TestCaptureGolden(t *testing.T) {
+	testenv.RequireRoot(t)
+	port := captureServer(t)
+	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "7")
+	c, err := net.Dial("tcp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("abc"))
+	io.ReadFull(c, make([]byte, 7))
+	if err := waitDone(t, done); err != nil {
+		t.Fatalf("capture: %v; stderr: %s", err, stderr)
+	}
+	client := strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port)
+	got := captureNormalise(stdout.String(), client, port)
+	golden := filepath.Join("testdata", "capture_exchange.golden")
+	if updateGolden() {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("output (-%s +got):\n%s", golden, diff)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 	"unsafe"
@@ -110,8 +111,25 @@ func RecvFrom(fd int, p []byte) (int, netip.AddrPort, error) {
 	return n, addrPort(sa), err
 }
 
-// Close is close(2). With SO_LINGER {1,N} on a blocking socket it blocks.
-func Close(fd int) error { return unix.Close(fd) }
+// Close is close(2). With SO_LINGER {1,N} on a blocking socket it blocks,
+// and any signal reaching the thread ends that wait early (the kernel's
+// sk_stream_wait_close stops on a pending signal, and close still returns
+// 0). A Go process receives signals all the time (SIGURG preemption,
+// SIGCHLD of child processes), so the call runs on a locked thread with
+// every signal blocked; they are delivered when the mask is restored.
+func Close(fd int) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &all, &old); err != nil {
+		return unix.Close(fd)
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	return unix.Close(fd)
+}
 
 // Dup duplicates fd, close-on-exec.
 func Dup(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) }

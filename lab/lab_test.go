@@ -1,0 +1,152 @@
+package lab_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tcpteardown/teardown/internal/testenv"
+	"github.com/tcpteardown/teardown/lab"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// catalogNames are the scenarios of SCENARIOS.md: the names are stable and
+// the catalog must hold every one of them.
+var catalogNames = []string{
+	"seed-close", "seed-shutdown", "close-unread", "close-after-read", "linger-abort", "linger-wait",
+	"linger-expire", "linger-nonblock", "shut-rd", "shut-rdwr", "dup-close", "fork-close", "exit-fin",
+	"kill9-fin", "write-after-close", "sigpipe-default", "reuseaddr", "orphan-finwait2", "four-way",
+	"closewait-leak", "backlog", "udp-connect", "udp-reconnect", "pipelined-close", "outq", "half-close-echo",
+}
+
+func TestCatalogComplete(t *testing.T) {
+	all, err := lab.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range all {
+		got = append(got, s.Name)
+		if s.File != "scenarios/"+s.Name+".scn" {
+			t.Errorf("scenario %s lives in %s: the file must be named after it", s.Name, s.File)
+		}
+		checkTexts(t, s)
+	}
+	want := slices.Clone(catalogNames)
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("catalog names (-want +got):\n%s", diff)
+	}
+}
+
+// checkTexts: every claim has a verdict rule and its texts in both
+// languages, so no verdict is printed without its explanation.
+func checkTexts(t *testing.T, s *lab.Scenario) {
+	t.Helper()
+	for _, c := range s.Claims {
+		tx := s.Texts[c]
+		if tx == nil || tx.Said == "" || tx.SaidZh == "" || tx.Why == "" || tx.WhyZh == "" {
+			t.Errorf("%s: claim %s lacks said/said.zh/why/why.zh", s.Name, c)
+		}
+		if !slices.ContainsFunc(s.Rules, func(r lab.Rule) bool { return r.Claim == c }) {
+			t.Errorf("%s: claim %s has no verdict rule", s.Name, c)
+		}
+	}
+	if len(s.Expects) == 0 {
+		t.Errorf("%s: no expect lines: the kernel's behaviour is not held in CI", s.Name)
+	}
+}
+
+// TestCatalog runs the whole catalog and checks that every expect line of
+// every scenario holds. Without root the packet and state expectations are
+// skipped (never guessed) and namespace scenarios cannot run; the wire
+// subtest then skips (and fails under CI=true). Outside -short the catalog
+// runs 5 times and every run must show the same packet sequences and call
+// results.
+func TestCatalog(t *testing.T) {
+	all, err := lab.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 5
+	if testing.Short() {
+		runs = 1
+	}
+	var first []string
+	for i := range runs {
+		res := lab.RunAll(context.Background(), all, nil, 0, nil)
+		checkResults(t, i, res)
+		sig := signatures(res)
+		if i == 0 {
+			first = sig
+			continue
+		}
+		if diff := cmp.Diff(first, sig); diff != "" {
+			t.Errorf("run %d differs from run 1 (-run1 +run%d):\n%s", i+1, i+1, diff)
+		}
+	}
+	t.Run("wire", func(t *testing.T) { testenv.RequireRoot(t) })
+}
+
+func checkResults(t *testing.T, run int, res []lab.Result) {
+	t.Helper()
+	for _, r := range res {
+		name := r.Name + "/" + r.Variant
+		if r.Err != "" {
+			if !testenv.IsRoot() && strings.Contains(r.Err, "namespace") {
+				continue // needs root: the wire subtest reports it
+			}
+			t.Errorf("run %d: %s could not run: %s", run+1, name, r.Err)
+		}
+		for _, e := range r.Expects {
+			if !e.OK && !e.Skipped {
+				t.Errorf("run %d: %s:%d: expect %s; got %s", run+1, name, e.Line, e.Text, e.Got)
+			}
+			if e.Skipped && testenv.IsRoot() {
+				t.Errorf("run %d: %s:%d: expect %s skipped although root", run+1, name, e.Line, e.Text)
+			}
+		}
+	}
+}
+
+// signatures reduce each run to what must not change between runs: per
+// actor, its calls and their results in order; per direction, the control
+// packets (SYN, FIN, RST) in order. Actors run concurrently, so how their
+// lines interleave may vary; and data segments are left out, since how the
+// kernel cuts a stream into segments depends on timing.
+func signatures(res []lab.Result) []string {
+	var out []string
+	for _, r := range res {
+		seqs := map[string][]string{}
+		for _, e := range r.Events {
+			switch {
+			case e.Packet != nil && strings.ContainsAny(e.Packet.Flags, "SFR"):
+				k := e.Packet.From + ">" + e.Packet.To
+				seqs[k] = append(seqs[k], e.Packet.Flags)
+			case e.Call != nil && volatile(e.Call) == "":
+				seqs[e.Call.Actor] = append(seqs[e.Call.Actor], e.Call.Op+"="+e.Call.Result)
+			}
+		}
+		keys := slices.Sorted(maps.Keys(seqs))
+		for _, k := range keys {
+			out = append(out, fmt.Sprintf("%s/%s %s: %s", r.Name, r.Variant, k, strings.Join(seqs[k], " ")))
+		}
+	}
+	return out
+}
+
+// volatile names calls whose result is a measurement rather than a
+// behaviour: how much fits into buffers, queue sizes sampled while data
+// moves.
+func volatile(c *lab.Call) string {
+	if c.Op == "ioctl" || c.Args == "until EAGAIN" {
+		return "measurement"
+	}
+	return ""
+}
