@@ -74,8 +74,10 @@
 //   - CloseWrite / Shutdown(c, ShutWrite): protocols that signal "end of
 //     request" by half-closing and then read the answer (C08). The peer
 //     reads EOF and can still reply.
-//   - Shutdown(c, ShutRead): purely local on Linux: later reads return EOF,
-//     the peer is told nothing and its data is still acknowledged (C07, C30).
+//   - Shutdown(c, ShutRead): purely local on Linux, and weaker than the
+//     seeds say (C07): the peer is told nothing, its data is still
+//     acknowledged and queued (C30), and reads still return whatever is
+//     queued, before or after the shutdown; only an empty queue reads as EOF.
 //   - Abort: shed a hostile or hopeless peer without TIME-WAIT. The peer sees
 //     ECONNRESET and may lose data it had not read yet.
 //   - Info: look at the state (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-2, …) and

@@ -51,6 +51,13 @@ func (o Outcome) boundHit() bool {
 }
 
 // Report tells what a Graceful close did.
+//
+// Unacked and Unsent come from SIOCOUTQ and SIOCOUTQNSD, which Linux computes
+// from sequence numbers. Two consequences, both measured: our FIN occupies a
+// sequence number, so Unacked is 1 while only the FIN awaits its ACK (the
+// peer may delay that ACK by ~40 ms when it has unread data); and after a
+// reset the kernel drops the queue but the counts stay, so Unsent+Unacked is
+// then the number of bytes the peer will never receive.
 type Report struct {
 	Outcome  Outcome
 	Drained  int64         // bytes read and discarded (or sent to Sink) after our FIN

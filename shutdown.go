@@ -69,8 +69,10 @@ func closeWriteTLS(tc *tls.Conn) error {
 }
 
 // Shutdown calls shutdown(2) in direction how. ShutWrite is CloseWrite.
-// ShutRead makes later reads return EOF; Linux neither tells the peer nor
-// stops acknowledging its data (C07, C30): it is a local matter. ShutBoth is
+// ShutRead is a local matter on Linux: the peer is told nothing, its data
+// is still acknowledged and queued (C30), and reads return what is queued
+// (even bytes that arrive later) and EOF only when the queue is empty, so
+// the discard that C07 describes does not happen. ShutBoth is
 // ShutRead then ShutWrite, which is what SHUT_RDWR does (C09). Unlike close,
 // shutdown acts on the connection, whoever else holds the descriptor (C10),
 // and it frees nothing: c must still be closed (C11).

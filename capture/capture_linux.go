@@ -42,7 +42,8 @@ type afSource struct {
 	mu     sync.RWMutex // Close takes it exclusively: the ring is unmapped under no reader
 	gone   bool         // the socket is closed (guarded by mu)
 	tp     *afpacket.TPacket
-	since  time.Time // frames stamped before the filter was attached are dropped
+	since  time.Time // frames stamped before the filter was attached are dropped…
+	fresh  bool      // …until the first later one: the ring is FIFO, and a clock step must not hide packets
 	base   Stats     // kernel counters at that moment
 	final  Stats     // counters taken by close (guarded by mu)
 }
@@ -104,9 +105,10 @@ func (s *afSource) read(ctx context.Context) ([]byte, time.Time, int, error) {
 			continue
 		case err != nil:
 			return nil, time.Time{}, 0, err
-		case ci.Timestamp.Before(s.since):
+		case !s.fresh && ci.Timestamp.Before(s.since):
 			continue
 		}
+		s.fresh = true
 		return frame, ci.Timestamp, ci.Length, nil
 	}
 }

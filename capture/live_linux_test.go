@@ -88,8 +88,15 @@ func endsWith(flags ...string) func([]capture.Segment) bool {
 // client closes first and the server closes after reading EOF.
 func exchange(t *testing.T, l *net.TCPListener, abort bool) (client netip.AddrPort) {
 	t.Helper()
+	return exchangeWith(t, l, abort, 0)
+}
+
+// exchangeWith is exchange with a server that waits closeDelay after the
+// client's FIN before closing.
+func exchangeWith(t *testing.T, l *net.TCPListener, abort bool, closeDelay time.Duration) (client netip.AddrPort) {
+	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- serveOnce(l) }()
+	go func() { done <- serveOnce(l, closeDelay) }()
 	c, err := net.DialTCP("tcp", nil, l.Addr().(*net.TCPAddr))
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +119,7 @@ func exchange(t *testing.T, l *net.TCPListener, abort bool) (client netip.AddrPo
 	return client
 }
 
-func serveOnce(l *net.TCPListener) error {
+func serveOnce(l *net.TCPListener, closeDelay time.Duration) error {
 	c, err := l.AcceptTCP()
 	if err != nil {
 		return err
@@ -127,6 +134,7 @@ func serveOnce(l *net.TCPListener) error {
 		return err
 	}
 	_, err = c.Read(buf) // EOF: the client's FIN; then the deferred Close sends ours
+	time.Sleep(closeDelay)
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -138,29 +146,61 @@ func TestLiveGracefulAndAbort(t *testing.T) {
 	tests := []struct {
 		name, network, addr string
 		abort               bool
+		closeDelay          time.Duration
 	}{
-		{"ipv4 graceful", "tcp4", "127.0.0.1:0", false},
-		{"ipv6 graceful", "tcp6", "[::1]:0", false},
-		{"ipv4 abort", "tcp4", "127.0.0.1:0", true},
+		{"ipv4 graceful", "tcp4", "127.0.0.1:0", false, 0},
+		{"ipv6 graceful", "tcp6", "[::1]:0", false, 0},
+		// The server closes after the delayed-ACK timer (40 ms): its ACK of
+		// the client's FIN goes out alone, [F.] [.] [F.] [.].
+		{"ipv4 graceful, slow passive closer", "tcp4", "127.0.0.1:0", false, 100 * time.Millisecond},
+		{"ipv4 abort", "tcp4", "127.0.0.1:0", true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := listen(t, tt.network, tt.addr)
 			port := uint16(l.Addr().(*net.TCPAddr).Port)
 			c := openCapture(t, port)
-			client := exchange(t, l, tt.abort)
+			client := exchangeWith(t, l, tt.abort, tt.closeDelay)
 			var segs []capture.Segment
 			if tt.abort {
 				segs = collect(t, c, endsWith("[R.]"))
 				checkAbort(t, segs, client)
 			} else {
-				segs = collect(t, c, endsWith("[F.]", "[F.]", "[.]"))
+				segs = collect(t, c, closedBy(client))
 				checkGraceful(t, segs, client)
+				if tt.closeDelay > 0 {
+					checkLoneAck(t, segs)
+				}
 			}
 			checkNoDuplicates(t, segs)
 			checkZeroMACs(t, segs)
 		})
 	}
+}
+
+// closedBy reports whether the segments hold a whole graceful close begun
+// by client: its FIN, the server's FIN, then the client's last ACK.
+func closedBy(client netip.AddrPort) func([]capture.Segment) bool {
+	return func(segs []capture.Segment) bool { return len(closeSteps(segs, client)) == 3 }
+}
+
+// closeSteps returns the close as "[F.] client", "[F.] server", "[.] client"
+// (as far as it got), skipping the server's ACK of the client's FIN, which
+// the server sends alone only if its application takes longer than the
+// delayed-ACK timer (40 ms) to close.
+func closeSteps(segs []capture.Segment, client netip.AddrPort) []string {
+	var steps []string
+	for _, s := range segs {
+		who := map[bool]string{true: "client", false: "server"}[s.Src == client]
+		step := "[" + s.Flags.String() + "] " + who
+		switch {
+		case len(steps) == 0 && step == "[F.] client",
+			len(steps) == 1 && step == "[F.] server",
+			len(steps) == 2 && step == "[.] client":
+			steps = append(steps, step)
+		}
+	}
+	return steps
 }
 
 func checkGraceful(t *testing.T, segs []capture.Segment, client netip.AddrPort) {
@@ -169,18 +209,19 @@ func checkGraceful(t *testing.T, segs []capture.Segment, client netip.AddrPort) 
 	if diff := cmp.Diff([]string{"[S]", "[S.]", "[.]", "[P.]"}, got[:min(4, len(got))]); diff != "" {
 		t.Errorf("handshake and first data (-want +got):\n%s\nall: %v", diff, got)
 	}
-	n := len(segs)
-	type end struct {
-		Flags    string
-		ByClient bool
-	}
-	var ends []end
-	for _, s := range segs[n-3:] {
-		ends = append(ends, end{"[" + s.Flags.String() + "]", s.Src == client})
-	}
-	want := []end{{"[F.]", true}, {"[F.]", false}, {"[.]", true}}
-	if diff := cmp.Diff(want, ends); diff != "" {
+	want := []string{"[F.] client", "[F.] server", "[.] client"}
+	if diff := cmp.Diff(want, closeSteps(segs, client)); diff != "" {
 		t.Errorf("close sequence (-want +got):\n%s\nall: %v", diff, got)
+	}
+	fins := 0
+	for _, s := range segs {
+		if s.Flags.Has(capture.FIN) {
+			fins++
+		}
+	}
+	last := segs[len(segs)-1]
+	if fins != 2 || last.Flags != capture.ACK || last.Src != client {
+		t.Errorf("want exactly 2 FINs and the client's ACK last; got %d FINs, last [%s] from %v: %v", fins, last.Flags, last.Src, got)
 	}
 }
 
@@ -193,6 +234,20 @@ func checkAbort(t *testing.T, segs []capture.Segment, client netip.AddrPort) {
 	if slices.ContainsFunc(segs, func(s capture.Segment) bool { return s.Flags.Has(capture.FIN) }) {
 		t.Errorf("abort sent a FIN: %v", flagList(segs))
 	}
+}
+
+// checkLoneAck: a passive closer slower than the delayed-ACK timer
+// acknowledges the FIN alone, so the close takes four segments.
+func checkLoneAck(t *testing.T, segs []capture.Segment) {
+	t.Helper()
+	got := flagList(segs)
+	want := []string{"[F.]", "[.]", "[F.]", "[.]"}
+	if len(got) < 4 || !slices.Equal(got[len(got)-4:], want) {
+		t.Errorf("close = %v, want it to end with %v", got, want)
+		return
+	}
+	fin, ack := segs[len(segs)-4], segs[len(segs)-3]
+	t.Logf("the FIN was acknowledged %v after it was sent", ack.Time.Sub(fin.Time))
 }
 
 // checkNoDuplicates fails if a segment appears twice: on lo the kernel
@@ -283,7 +338,7 @@ func TestLiveNamespace(t *testing.T) {
 	if err := ns.Do(func() error { nsClient = exchange(t, inner, false); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	segs := collect(t, c, endsWith("[F.]", "[F.]", "[.]"))
+	segs := collect(t, c, closedBy(nsClient))
 	for _, s := range segs {
 		if s.Src != nsClient && s.Dst != nsClient {
 			t.Errorf("segment not of the namespace's connection (%v; host client %v): %s", nsClient, hostClient, new(capture.Formatter).Format(s))

@@ -86,7 +86,7 @@ func TestLiveVeth(t *testing.T) {
 	if err := a.Do(func() error { client = exchange(t, l, false); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	segs := collect(t, c, endsWith("[F.]", "[F.]", "[.]"))
+	segs := collect(t, c, closedBy(client))
 	checkGraceful(t, segs, client)
 	checkNoDuplicates(t, segs)
 }

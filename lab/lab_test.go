@@ -128,7 +128,9 @@ func signatures(res []lab.Result) []string {
 			switch {
 			case e.Packet != nil && strings.ContainsAny(e.Packet.Flags, "SFR"):
 				k := e.Packet.From + ">" + e.Packet.To
-				seqs[k] = append(seqs[k], e.Packet.Flags)
+				// A FIN may ride on the last data segment or follow it
+				// alone, depending on timing: PSH is left out.
+				seqs[k] = append(seqs[k], strings.ReplaceAll(e.Packet.Flags, "P", ""))
 			case e.Call != nil && volatile(e.Call) == "":
 				seqs[e.Call.Actor] = append(seqs[e.Call.Actor], e.Call.Op+"="+e.Call.Result)
 			}

@@ -9,6 +9,10 @@ import (
 // not recorded because the process is not root.
 const NoteNeedRoot = "packets and states need root (packet capture and tracefs): not recorded; calls and results are"
 
+// NeedsRoot starts Result.Err when a scenario could not run only because
+// the process is not root (it needs a private network namespace).
+const NeedsRoot = "needs root"
+
 // wireRecorder starts packet capture and state tracing on the run's ports
 // and returns the function that stops them. It is set by record_linux.go
 // once the recorder packages are available on this platform.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"net/netip"
 	"sync"
 	"time"
@@ -86,7 +87,10 @@ func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result 
 	r := newRun(ctx, s, v.Name, o)
 	defer r.cancel()
 	t0 := time.Now()
-	err := r.execute()
+	err := platformErr()
+	if err == nil {
+		err = r.execute()
+	}
 	res.Duration = time.Since(t0)
 	if err != nil {
 		res.Err = err.Error()
@@ -150,6 +154,9 @@ func (r *run) settle() {
 func (r *run) setupNS() error {
 	if !r.s.NetNS {
 		return nil
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%s: a private network namespace (for its sysctls)", NeedsRoot)
 	}
 	ns, err := netns.New()
 	if err != nil {

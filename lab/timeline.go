@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,8 +38,11 @@ func Timeline(rec *Recording) []Event {
 
 func packetEvents(rec *Recording) []Event {
 	isn := map[[2]netip.AddrPort]uint32{}
+	segs := slices.Clone(rec.Segments)
+	// Relative numbers need each direction's first segment first.
+	slices.SortStableFunc(segs, func(a, b capture.Segment) int { return a.Time.Compare(b.Time) })
 	var out []Event
-	for _, s := range rec.Segments {
+	for _, s := range segs {
 		p := &Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win}
 		p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
 		if s.Proto == capture.TCP {

@@ -63,7 +63,7 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	fs := NewFlagSet(env, "capture", captureSynopsis)
 	fs.Var(&o.ports, "port", "TCP/UDP `port` to capture, either end (repeatable); ICMP errors about it too")
 	fs.StringVar(&o.iface, "i", "lo", "`interface` to capture on")
-	fs.StringVar(&o.write, "w", "", "also write the packets to `FILE` (.pcapng: pcapng, otherwise pcap)")
+	fs.StringVar(&o.write, "w", "", "also write the packets to `FILE` (.pcapng: pcapng, otherwise pcap); removed if writing fails")
 	fs.IntVar(&o.count, "c", 0, "stop after `N` packets (0: until Ctrl-C)")
 	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
 	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")

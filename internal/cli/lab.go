@@ -136,6 +136,9 @@ func labRun(ctx context.Context, env *Env, f *labFlags, names []string) error {
 		if err != nil {
 			return &ExitError{Code: 2, Err: err}
 		}
+		if err := hasVariant(s, f.variant); err != nil {
+			return err
+		}
 		scs = append(scs, s)
 	}
 	res := lab.RunAll(ctx, scs, f.options(), f.parallel, nil)
@@ -155,6 +158,23 @@ func labRun(ctx context.Context, env *Env, f *labFlags, names []string) error {
 		}
 	}
 	return failures(res)
+}
+
+func hasVariant(s *lab.Scenario, v string) error {
+	if v == "" {
+		return nil
+	}
+	var names []string
+	for _, x := range s.Variants {
+		if x.Name == v {
+			return nil
+		}
+		names = append(names, x.Name)
+	}
+	if len(names) == 0 {
+		return Usagef("lab run: scenario %s has no variants", s.Name)
+	}
+	return Usagef("lab run: scenario %s has no variant %q (it has %s)", s.Name, v, strings.Join(names, ", "))
 }
 
 // rootNote says once that packets and states need root.
@@ -192,6 +212,9 @@ func kernelRelease() string {
 func failures(res []lab.Result) error {
 	var bad []string
 	for _, r := range res {
+		if strings.HasPrefix(r.Err, lab.NeedsRoot) {
+			continue // said in the output; not a failure of the kernel or the lab
+		}
 		if !r.Passed {
 			name := r.Name
 			if r.Variant != "" {

@@ -1,0 +1,113 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tcpteardown/teardown/internal/cli"
+	"github.com/tcpteardown/teardown/internal/testenv"
+	"github.com/tcpteardown/teardown/lab"
+)
+
+func labCmd(args ...string) (stdout, stderr string, err error) {
+	var out, errb bytes.Buffer
+	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	err = cli.Run(context.Background(), env, append([]string{"lab"}, args...))
+	return out.String(), errb.String(), err
+}
+
+func TestLabList(t *testing.T) {
+	out, _, err := labCmd("list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := lab.Catalog()
+	var want, got []string
+	for _, s := range all {
+		want = append(want, s.Name)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		got = append(got, strings.Fields(line)[0])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lab list names (-want +got):\n%s", diff)
+	}
+}
+
+func TestLabBadUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown scenario", []string{"run", "no-such"}, `no scenario "no-such"`},
+		{"no name", []string{"run"}, "name a scenario"},
+		{"bad lang", []string{"-lang", "fr"}, "-lang must be en or zh"},
+		{"bad subcommand", []string{"frob"}, `unknown subcommand "frob"`},
+		{"bad variant", []string{"run", "-variant", "nope", "fork-close"}, `has no variant "nope" (it has close, shutdown)`},
+		{"no pcap dir", []string{"run", "-pcap", "/nonexistent/dir", "seed-close"}, "not a directory"},
+		{"missing file", []string{"run", "./missing.scn"}, "missing.scn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := labCmd(tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.want)
+			}
+			if code := cli.Code(err); code != 2 {
+				t.Errorf("exit code %d, want 2", code)
+			}
+		})
+	}
+}
+
+// TestLabRunJSON runs the seed's experiment through the command and reads
+// its JSON back: the result held and, as root, packets were recorded.
+func TestLabRunJSON(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"run", "-json", "seed-close"}
+	if testenv.IsRoot() {
+		args = []string{"run", "-json", "-pcap", dir, "seed-close"}
+	}
+	out, _, err := labCmd(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run lab.Run
+	if err := json.Unmarshal([]byte(out), &run); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(run.Scenarios) != 1 || !run.Scenarios[0].Passed || run.Scenarios[0].Name != "seed-close" {
+		t.Fatalf("want one passed seed-close, got %+v", run.Scenarios)
+	}
+	if !strings.Contains(out, `"kind": "call"`) || !strings.Contains(out, `"result": "EPIPE"`) {
+		t.Errorf("JSON lacks the calls:\n%s", out)
+	}
+	testenv.RequireRoot(t)
+	if !strings.Contains(out, `"flags": "R"`) {
+		t.Errorf("JSON lacks the client's RST packet")
+	}
+	st, err := os.Stat(filepath.Join(dir, "seed-close.pcap"))
+	if err != nil || st.Size() <= 24 {
+		t.Errorf("pcap file missing or empty: %v", err)
+	}
+}
+
+func TestLabRunDiagram(t *testing.T) {
+	out, _, err := labCmd("run", "-lang", "zh", "close-after-read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"close-after-read", "C21", "close() = ok"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagram lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package lab_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/tcpstate"
+	"github.com/tcpteardown/teardown/trace"
+)
+
+var (
+	t0    = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cliAP = netip.MustParseAddrPort("127.0.0.1:40000")
+	srvAP = netip.MustParseAddrPort("127.0.0.1:9527")
+	socks = []lab.SockRef{{Local: srvAP, Actor: "server"}, {Local: cliAP, Remote: srvAP, Actor: "client"}, {Local: srvAP, Remote: cliAP, Actor: "server"}}
+	msAt  = func(ms float64) time.Time { return t0.Add(time.Duration(ms * 1e6)) }
+	seg   = func(ms float64, from, to netip.AddrPort, f capture.Flags, seq, ack uint32, n int) capture.Segment {
+		return capture.Segment{Time: msAt(ms), Proto: capture.TCP, Src: from, Dst: to, Flags: f, Seq: seq, Ack: ack, Len: n}
+	}
+)
+
+// TestTimeline builds a timeline from a synthetic recording: the seed's
+// experiment A reduced to its packets and one transition.
+func TestTimeline(t *testing.T) {
+	rec := &lab.Recording{
+		Start: t0,
+		Calls: []lab.Event{{T: 2 * time.Millisecond, Kind: lab.KindCall, Call: &lab.Call{Actor: "client", Op: "close", Result: "ok"}}},
+		Segments: []capture.Segment{
+			seg(3, srvAP, cliAP, capture.SYN|capture.ACK, 5000, 1001, 0),
+			seg(1, cliAP, srvAP, capture.SYN, 1000, 0, 0),
+			seg(4, cliAP, srvAP, capture.FIN|capture.ACK, 1001, 5001, 0),
+			seg(5, cliAP, srvAP, capture.RST, 1002, 0, 0),
+		},
+		Transitions: []trace.Transition{
+			{Time: msAt(5.5), Kind: trace.ResetReceived, Local: srvAP, Remote: cliAP, Skaddr: 7},
+			{Time: msAt(6), Kind: trace.StateChange, Local: srvAP, Remote: cliAP, From: tcpstate.CloseWait, To: tcpstate.Close, Skaddr: 7},
+		},
+		Sockets: socks,
+	}
+	type row struct {
+		T                     time.Duration
+		Kind                  lab.Kind
+		From, To, Flags, What string
+		Seq, Ack              uint32
+	}
+	var got []row
+	for _, e := range lab.Timeline(rec) {
+		r := row{T: e.T, Kind: e.Kind}
+		switch {
+		case e.Packet != nil:
+			r.From, r.To, r.Flags, r.Seq, r.Ack = e.Packet.From, e.Packet.To, e.Packet.Flags, e.Packet.Seq, e.Packet.Ack
+		case e.Call != nil:
+			r.What = e.Call.Actor + " " + e.Call.Op
+		case e.State != nil:
+			r.What = e.State.Actor + " " + e.State.To.String() + " reset " + e.State.Reset
+		}
+		got = append(got, r)
+	}
+	want := []row{
+		{T: time.Millisecond, Kind: lab.KindPacket, From: "client", To: "server", Flags: "S"},
+		{T: 2 * time.Millisecond, Kind: lab.KindCall, What: "client close"},
+		{T: 3 * time.Millisecond, Kind: lab.KindPacket, From: "server", To: "client", Flags: "S.", Ack: 1},
+		{T: 4 * time.Millisecond, Kind: lab.KindPacket, From: "client", To: "server", Flags: "F.", Seq: 1, Ack: 1},
+		{T: 5 * time.Millisecond, Kind: lab.KindPacket, From: "client", To: "server", Flags: "R", Seq: 2},
+		{T: 6 * time.Millisecond, Kind: lab.KindState, What: "server CLOSE reset received"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Timeline (-want +got):\n%s", diff)
+	}
+}
+
+// TestConditions evaluates expectations on a synthetic timeline, with and
+// without wire data: what needs packets is skipped, never guessed.
+func TestConditions(t *testing.T) {
+	evs := []lab.Event{
+		{T: 1 * time.Millisecond, Kind: lab.KindPacket, Packet: &lab.Packet{From: "client", To: "server", Flags: "R"}},
+		{T: 2 * time.Millisecond, Kind: lab.KindCall, Call: &lab.Call{Actor: "server", Op: "read", Result: "3", Bytes: 3}},
+		{T: 3 * time.Millisecond, Kind: lab.KindCall, Call: &lab.Call{Actor: "server", Op: "read", Result: "ECONNRESET", Dur: 20 * time.Millisecond}},
+		{T: 4 * time.Millisecond, Kind: lab.KindState, State: &lab.State{Actor: "server", To: tcpstate.Close}},
+	}
+	tests := []struct {
+		name      string
+		cond      string
+		wire      bool
+		ok, known bool
+	}{
+		{"packet seen", "packet client>server R", true, true, true},
+		{"packet prefix", "packet client>server R*", true, true, true},
+		{"no packet", "no packet client>server F.", true, true, true},
+		{"packet needs root", "packet client>server R", false, false, false},
+		{"count", "count client>server R = 1", true, true, true},
+		{"second call", "call server read#2 = ECONNRESET", false, true, true},
+		{"not equal", "call server read#1 != EOF", false, true, true},
+		{"bytes", "call server read#1 bytes = 3", false, true, true},
+		{"duration", "call server read#2 dur > 10ms", false, true, true},
+		{"missing call", "call server read#3 = EOF", false, false, true},
+		{"state", "state server CLOSE", true, true, true},
+		{"false decides", "call server read#1 = EOF and packet client>server R", false, false, true},
+		{"unknown", "call server read#1 = 3 and packet client>server R", false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, known, err := lab.EvalCond(tt.cond, evs, tt.wire)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([2]bool{tt.ok, tt.known}, [2]bool{ok, known}); diff != "" {
+				t.Errorf("EvalCond(%q) [ok known] (-want +got):\n%s", tt.cond, diff)
+			}
+		})
+	}
+}
