@@ -33,29 +33,37 @@ func TestAbortVsGraceful(t *testing.T) {
 			return err
 		}, nil, 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			local, peer := pair(t, 0)
-			if _, err := local.Write([]byte("bye")); err != nil {
-				t.Fatal(err)
-			}
-			readErr := make(chan error, 1)
-			go func() {
-				_, err := io.ReadAll(peer)
-				readErr <- err
-				peer.Close() // lets Graceful see our FIN answered
-			}()
-			if err := tt.close(local); err != nil {
-				t.Fatalf("close: %v", err)
-			}
-			if err := <-readErr; !errors.Is(err, tt.wantReadErr) {
-				t.Errorf("peer's read error = %v, want %v", err, tt.wantReadErr)
-			}
-			eventually(t, fmt.Sprintf("%d TIME-WAIT socket(s) on the closer's side", tt.wantTimeWait), func() bool {
-				return timeWaitSockets(t, local.LocalAddr(), local.RemoteAddr()) == tt.wantTimeWait
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		for _, tt := range tests {
+			t.Run(tt.name+" "+host, func(t *testing.T) {
+				local, peer := pairAt(t, host, 0)
+				abortOrGraceful(t, local, peer, tt.close, tt.wantReadErr, tt.wantTimeWait)
 			})
-		})
+		}
 	}
+}
+
+// abortOrGraceful writes, closes local with closeFn and checks the peer's
+// read and the TIME-WAIT sockets left on local's side.
+func abortOrGraceful(t *testing.T, local, peer *net.TCPConn, closeFn func(net.Conn) error, wantReadErr error, wantTimeWait int) {
+	if _, err := local.Write([]byte("bye")); err != nil {
+		t.Fatal(err)
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(peer)
+		readErr <- err
+		peer.Close() // lets Graceful see our FIN answered
+	}()
+	if err := closeFn(local); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := <-readErr; !errors.Is(err, wantReadErr) {
+		t.Errorf("peer's read error = %v, want %v", err, wantReadErr)
+	}
+	eventually(t, fmt.Sprintf("%d TIME-WAIT socket(s) on the closer's side", wantTimeWait), func() bool {
+		return timeWaitSockets(t, local.LocalAddr(), local.RemoteAddr()) == wantTimeWait
+	})
 }
 
 // TestAbortClosesNonTCP: Abort must close whatever it is given, even when it

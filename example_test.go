@@ -89,3 +89,30 @@ func ExampleCloseWrite() {
 	fmt.Println(string(reply))
 	// Output: Hi, aaa
 }
+
+// WaitAcked returns once the peer's kernel has acknowledged every byte; the
+// peer's application may not have read them yet.
+func ExampleWaitAcked() {
+	server, client := loopback()
+	defer server.Close()
+	defer client.Close()
+	server.Write([]byte("Hi, aaa"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := teardown.WaitAcked(ctx, server)
+	i, _ := teardown.Info(client)
+	fmt.Println(err, "- unread by the client:", i.Readable)
+	// Output: <nil> - unread by the client: 7
+}
+
+// A half-close of the reading side is local: the peer is not told.
+func ExampleShutdown() {
+	server, client := loopback()
+	defer server.Close()
+	defer client.Close()
+	teardown.Shutdown(server, teardown.ShutRead)
+	_, err := server.Read(make([]byte, 1))
+	i, _ := teardown.Info(client)
+	fmt.Println(err, i.State)
+	// Output: EOF ESTABLISHED
+}

@@ -72,7 +72,9 @@ func (o *Options) withDefaults() Options {
 // promise that).
 //
 // The wait is bounded by o (nil means defaults); ctx ends it early. When a
-// bound ends it, o.OnTimeout picks close or abort. Graceful always closes c.
+// bound or ctx ends it, o.OnTimeout picks close or abort. Graceful always
+// closes c. On a *tls.Conn the drained bytes are application data, after
+// decryption, and the peer's close_notify reads as EOF.
 // The error is nil for PeerClosed and the bounded outcomes; it is the read
 // error for PeerReset and Failed (errors.Is(err, syscall.ECONNRESET) works),
 // ctx.Err() for Canceled, and wraps ErrNoHalfClose when c cannot half-close.

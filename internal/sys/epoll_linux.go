@@ -1,29 +1,31 @@
 package sys
 
 import (
+	"errors"
 	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Epoll is an epoll set for descriptors that Go's runtime does not own (the
-// server's lingering connections). Its own descriptor is non-blocking and
-// registered with Go's network poller, so a goroutine waiting on it parks
-// like one waiting on a socket: no OS thread sits in epoll_wait, and a read
-// deadline on the set is the lingerer's timer.
+// server's lingering connections), waited on by one goroutine that blocks in
+// epoll_wait(2) itself. An eventfd in the set lets another goroutine wake it.
+//
+// Why not register the set with Go's network poller (it is pollable)? Then
+// every wake-up costs the runtime's epoll_wait, a goroutine switch and two of
+// ours (the second to see the set empty); blocking here costs one, and the
+// lingerer does little else.
 type Epoll struct {
-	f      *os.File
-	rc     syscall.RawConn
-	events []unix.EpollEvent
+	fd, wake int
+	events   []unix.EpollEvent
 }
 
-// EpollEvent is one ready descriptor: Fd, and whether input (or EOF, or an
-// error) is waiting.
+// EpollEvent is one ready descriptor: Fd, and whether the connection is
+// gone (EPOLLERR or EPOLLHUP) rather than readable.
 type EpollEvent struct {
 	Fd  int
-	Err bool // EPOLLERR or EPOLLHUP: the connection is gone
+	Err bool
 }
 
 // NewEpoll creates an epoll set that reports up to batch events per Wait.
@@ -32,19 +34,17 @@ func NewEpoll(batch int) (*Epoll, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
-	// O_NONBLOCK makes os.NewFile hand the descriptor to the runtime poller
-	// (an epoll set is pollable: it is readable when one of its members is).
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("fcntl", err)
-	}
-	f := os.NewFile(uintptr(fd), "epoll")
-	rc, err := f.SyscallConn()
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
-		f.Close()
+		unix.Close(fd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	e := &Epoll{fd: fd, wake: wake, events: make([]unix.EpollEvent, batch)}
+	if err := e.Add(wake); err != nil {
+		e.Close()
 		return nil, err
 	}
-	return &Epoll{f: f, rc: rc, events: make([]unix.EpollEvent, batch)}, nil
+	return e, nil
 }
 
 // Add watches fd for input, EOF (EPOLLRDHUP) and errors. It is level
@@ -52,53 +52,48 @@ func NewEpoll(batch int) (*Epoll, error) {
 // may stop early (fairness) without losing a wake-up.
 func (e *Epoll) Add(fd int) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
-	return e.ctl(unix.EPOLL_CTL_ADD, fd, &ev)
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(e.fd, unix.EPOLL_CTL_ADD, fd, &ev))
 }
 
-// Del stops watching fd. Closing the last descriptor of a socket removes it
-// from the set as well, so Del is only needed when fd stays open.
-func (e *Epoll) Del(fd int) error { return e.ctl(unix.EPOLL_CTL_DEL, fd, nil) }
-
-func (e *Epoll) ctl(op, fd int, ev *unix.EpollEvent) error {
-	var err error
-	cerr := e.rc.Control(func(ep uintptr) { err = unix.EpollCtl(int(ep), op, fd, ev) })
-	if cerr != nil {
-		return cerr
+// Wait blocks the calling goroutine (and its OS thread) until a descriptor
+// is ready, Wake is called, or timeout passes (negative: no timeout). It
+// appends the ready descriptors to dst; a wake-up or timeout appends none.
+func (e *Epoll) Wait(dst []EpollEvent, timeout time.Duration) ([]EpollEvent, error) {
+	msec := -1
+	if timeout >= 0 {
+		// Rounded up: waking before the timer is due would spin.
+		msec = int((timeout + time.Millisecond - 1) / time.Millisecond)
 	}
-	return os.NewSyscallError("epoll_ctl", err)
-}
-
-// Wait parks the calling goroutine until at least one descriptor is ready,
-// the deadline passes (os.ErrDeadlineExceeded) or the set is closed
-// (os.ErrClosed), and appends the ready descriptors to dst.
-func (e *Epoll) Wait(dst []EpollEvent) ([]EpollEvent, error) {
-	n := 0
-	var werr error
-	err := e.rc.Read(func(ep uintptr) bool {
-		// A zero timeout: the runtime poller did the waiting. Until this
-		// returns 0 the set's ready list is not empty, and once it is empty
-		// the next readiness is a new edge for the runtime's poller.
-		n, werr = unix.EpollWait(int(ep), e.events, 0)
-		return n > 0 || (werr != nil && werr != unix.EINTR)
-	})
+	n, err := unix.EpollWait(e.fd, e.events, msec)
+	if errors.Is(err, unix.EINTR) {
+		return dst, nil
+	}
 	if err != nil {
-		return dst, err
-	}
-	if werr != nil {
-		return dst, os.NewSyscallError("epoll_wait", werr)
+		return dst, os.NewSyscallError("epoll_wait", err)
 	}
 	for _, ev := range e.events[:n] {
+		if int(ev.Fd) == e.wake {
+			var buf [8]byte
+			unix.Read(e.wake, buf[:])
+			continue
+		}
 		bad := ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0
 		dst = append(dst, EpollEvent{Fd: int(ev.Fd), Err: bad})
 	}
 	return dst, nil
 }
 
-// SetDeadline bounds the current and later Waits; the zero time waits
-// forever. It is safe to call while another goroutine waits, which is how a
-// new, earlier timer wakes the waiter.
-func (e *Epoll) SetDeadline(t time.Time) error { return e.f.SetReadDeadline(t) }
+// Wake makes a Wait in progress (or the next one) return.
+func (e *Epoll) Wake() error {
+	one := [8]byte{1}
+	_, err := unix.Write(e.wake, one[:])
+	return os.NewSyscallError("write", err)
+}
 
-// Close closes the set and wakes a waiter with os.ErrClosed. Descriptors
-// still in it are not closed.
-func (e *Epoll) Close() error { return e.f.Close() }
+// Close closes the set. No goroutine may be in Wait: Wake it and let it
+// return first (closing does not interrupt epoll_wait). Descriptors still
+// in the set are not closed.
+func (e *Epoll) Close() error {
+	unix.Close(e.wake)
+	return os.NewSyscallError("close", unix.Close(e.fd))
+}

@@ -13,9 +13,10 @@ type EpollEvent struct {
 	Err bool
 }
 
-func NewEpoll(batch int) (*Epoll, error)                     { return nil, notSupported("epoll") }
-func (e *Epoll) Add(fd int) error                            { return notSupported("epoll") }
-func (e *Epoll) Del(fd int) error                            { return notSupported("epoll") }
-func (e *Epoll) Wait(dst []EpollEvent) ([]EpollEvent, error) { return dst, notSupported("epoll") }
-func (e *Epoll) SetDeadline(t time.Time) error               { return notSupported("epoll") }
-func (e *Epoll) Close() error                                { return nil }
+func NewEpoll(batch int) (*Epoll, error) { return nil, notSupported("epoll") }
+func (e *Epoll) Add(fd int) error         { return notSupported("epoll") }
+func (e *Epoll) Wait(dst []EpollEvent, timeout time.Duration) ([]EpollEvent, error) {
+	return dst, notSupported("epoll")
+}
+func (e *Epoll) Wake() error  { return notSupported("epoll") }
+func (e *Epoll) Close() error { return nil }
