@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tcpteardown/teardown/tcpstate"
 )
@@ -54,13 +55,15 @@ func parseAtom(s string) (Atom, error) {
 		return a, a.count(f[1:])
 	case "state":
 		return a, a.state(f[1:])
+	case "timewait":
+		return a, a.timewait(f[1:])
 	case "call":
 		if a.Neg {
 			return a, fmt.Errorf("`no call` is not supported: use `call A op != RESULT`")
 		}
 		return a, a.call(f[1:])
 	}
-	return a, fmt.Errorf("a condition starts with packet, count, state or call, got %q", f[0])
+	return a, fmt.Errorf("a condition starts with packet, count, state, timewait or call, got %q", f[0])
 }
 
 func (a *Atom) fromTo(s string) error {
@@ -94,9 +97,10 @@ func (a *Atom) packet(f []string) error {
 
 func (a *Atom) count(f []string) error {
 	a.Kind = AtomCount
-	if a.Neg || len(f) != 4 || f[2] != "=" {
-		return fmt.Errorf("expected `count FROM>TO FLAGS = N`, got %q", strings.Join(f, " "))
+	if a.Neg || len(f) != 4 || (f[2] != "=" && f[2] != ">" && f[2] != "<") {
+		return fmt.Errorf("expected `count FROM>TO FLAGS = N` (or > N, < N), got %q", strings.Join(f, " "))
 	}
+	a.Cmp = f[2]
 	if err := a.fromTo(f[0]); err != nil {
 		return err
 	}
@@ -174,4 +178,18 @@ func (a *Atom) bytesCmp(f []string) error {
 	n, err := parseCount(f[1])
 	a.Cmp, a.Count = f[0], n
 	return err
+}
+
+// timewait parses `ACTOR > D` or `ACTOR < D`.
+func (a *Atom) timewait(f []string) error {
+	a.Kind = AtomTimer
+	if a.Neg || len(f) != 3 || !nameRE.MatchString(f[0]) || (f[1] != ">" && f[1] != "<") {
+		return fmt.Errorf("expected `timewait ACTOR > DURATION` or `< DURATION`, got %q", strings.Join(f, " "))
+	}
+	d, err := time.ParseDuration(f[2])
+	if err != nil || d < 0 || d > 10*time.Minute {
+		return fmt.Errorf("expected a duration such as 55s, got %q", f[2])
+	}
+	a.Actor, a.Cmp, a.Dur = f[0], f[1], d
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tcpteardown/teardown/tcpstate"
 )
 
 // outcome is an atom's value on a timeline: known is false when the atom
@@ -24,6 +26,8 @@ func evalAtom(a Atom, evs []Event, wire bool) outcome {
 		return evalPacket(a, evs)
 	case AtomState:
 		return evalState(a, evs)
+	case AtomTimer:
+		return evalTimer(a, evs)
 	}
 	return evalCall(a, evs)
 }
@@ -49,7 +53,7 @@ func evalPacket(a Atom, evs []Event) outcome {
 		got = fmt.Sprintf("%s: %d, first at %s", desc, n, fmtMs(first))
 	}
 	if a.Kind == AtomCount {
-		return outcome{ok: n == a.Count, known: true, got: got}
+		return outcome{ok: compare(n, a.Cmp, a.Count), known: true, got: got}
 	}
 	return outcome{ok: (n > 0) != a.Neg, known: true, got: got}
 }
@@ -71,6 +75,32 @@ func evalState(a Atom, evs []Event) outcome {
 		got = fmt.Sprintf("%s reached %s", a.Actor, a.State)
 	}
 	return outcome{ok: seen != a.Neg, known: true, got: got}
+}
+
+// evalTimer looks at the TIME-WAIT rows of the actor in socket-table
+// snapshots: the time left on their timer. Without a snapshot it cannot
+// know.
+func evalTimer(a Atom, evs []Event) outcome {
+	snaps, left := 0, time.Duration(-1)
+	for _, e := range evs {
+		if e.Snapshot == nil {
+			continue
+		}
+		snaps++
+		for _, row := range e.Snapshot.Rows {
+			if row.Actor == a.Actor && row.State == tcpstate.TimeWait && left < 0 {
+				left = time.Duration(row.Expiry * float64(time.Millisecond))
+			}
+		}
+	}
+	switch {
+	case snaps == 0:
+		return outcome{got: "no socket-table snapshot"}
+	case left < 0:
+		return outcome{known: true, got: fmt.Sprintf("%s has no TIME-WAIT row", a.Actor)}
+	}
+	ok := left > a.Dur == (a.Cmp == ">")
+	return outcome{ok: ok, known: true, got: fmt.Sprintf("%s's TIME-WAIT timer: %.1fs left", a.Actor, left.Seconds())}
 }
 
 // findCall returns the n-th call of op by actor.
@@ -96,11 +126,15 @@ func evalCall(a Atom, evs []Event) outcome {
 		ok := c.Dur > a.Dur == (a.Cmp == ">")
 		return outcome{ok: ok, known: true, got: fmt.Sprintf("%s took %s", name, fmtMs(c.Dur))}
 	case AtomBytes:
-		ok := a.Cmp == "=" && c.Bytes == a.Count || a.Cmp == ">" && c.Bytes > a.Count || a.Cmp == "<" && c.Bytes < a.Count
+		ok := compare(c.Bytes, a.Cmp, a.Count)
 		return outcome{ok: ok, known: true, got: fmt.Sprintf("%s moved %d bytes", name, c.Bytes)}
 	}
 	ok := (c.Result == a.Value) == (a.Cmp == "=")
 	return outcome{ok: ok, known: true, got: fmt.Sprintf("%s = %s", name, c.Result)}
+}
+
+func compare(n int, cmp string, v int) bool {
+	return cmp == "=" && n == v || cmp == ">" && n > v || cmp == "<" && n < v
 }
 
 func fmtMs(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }

@@ -106,7 +106,7 @@ func checkResults(t *testing.T, run int, res []lab.Result) {
 		}
 		for _, e := range r.Expects {
 			if !e.OK && !e.Skipped {
-				t.Errorf("run %d: %s:%d: expect %s; got %s", run+1, name, e.Line, e.Text, e.Got)
+				t.Errorf("run %d: %s:%d: expect %s; got %s\n%s", run+1, name, e.Line, e.Text, e.Got, callsOf(r))
 			}
 			if e.Skipped && testenv.IsRoot() {
 				t.Errorf("run %d: %s:%d: expect %s skipped although root", run+1, name, e.Line, e.Text)
@@ -124,13 +124,19 @@ func signatures(res []lab.Result) []string {
 	var out []string
 	for _, r := range res {
 		seqs := map[string][]string{}
+		sent := map[string]bool{}
 		for _, e := range r.Events {
 			switch {
 			case e.Packet != nil && strings.ContainsAny(e.Packet.Flags, "SFR"):
 				k := e.Packet.From + ">" + e.Packet.To
 				// A FIN may ride on the last data segment or follow it
-				// alone, depending on timing: PSH is left out.
-				seqs[k] = append(seqs[k], strings.ReplaceAll(e.Packet.Flags, "P", ""))
+				// alone, depending on timing: PSH is left out. A
+				// retransmission (same flags, same seq) is timing too.
+				f := strings.ReplaceAll(e.Packet.Flags, "P", "")
+				if id := fmt.Sprint(k, f, e.Packet.Seq); !sent[id] {
+					sent[id] = true
+					seqs[k] = append(seqs[k], f)
+				}
 			case e.Call != nil && volatile(e.Call) == "":
 				seqs[e.Call.Actor] = append(seqs[e.Call.Actor], e.Call.Op+"="+e.Call.Result)
 			}
@@ -151,4 +157,16 @@ func volatile(c *lab.Call) string {
 		return "measurement"
 	}
 	return ""
+}
+
+// callsOf lists a run's calls, to tell what happened when an expectation
+// failed.
+func callsOf(r lab.Result) string {
+	var b strings.Builder
+	for _, e := range r.Events {
+		if c := e.Call; c != nil {
+			fmt.Fprintf(&b, "\t%9.3fms %s %s(%s) = %s [%v] %d bytes\n", float64(e.T)/1e6, c.Actor, c.Op, c.Args, c.Result, c.Dur, c.Bytes)
+		}
+	}
+	return b.String()
 }

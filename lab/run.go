@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -23,6 +23,10 @@ type Options struct {
 	NoWire bool
 	// PcapDir, if set, receives one pcap file per scenario run.
 	PcapDir string
+	// HostNet runs scenarios on the host's loopback instead of a private
+	// network namespace each (root only; without root they always run on
+	// the host, except those that need a namespace).
+	HostNet bool
 }
 
 // RunScenario runs every variant of s (or the one chosen in o) and returns
@@ -151,11 +155,20 @@ func (r *run) settle() {
 	}
 }
 
+// setupNS gives the run a private network namespace: always when root,
+// and required by scenarios that change sysctls. The host's loopback is
+// shared with every other program, and what they do changes what the
+// kernel does to ours: on this machine other tests fill the host's
+// TIME-WAIT table (tcp_max_tw_buckets; nstat TcpExtTCPTimeWaitOverflow),
+// and then an active closer gets no TIME-WAIT socket at all and the peer's
+// FIN is answered with RST. A namespace has its own TIME-WAIT accounting,
+// its own ports and its own lo, so the capture sees only the scenario.
 func (r *run) setupNS() error {
-	if !r.s.NetNS {
+	root := os.Geteuid() == 0
+	if !r.s.NetNS && (!root || r.opts.HostNet) {
 		return nil
 	}
-	if os.Geteuid() != 0 {
+	if !root {
 		return fmt.Errorf("%s: a private network namespace (for its sysctls)", NeedsRoot)
 	}
 	ns, err := netns.New()

@@ -82,6 +82,7 @@ const (
 	AtomBytes            // call ACTOR OP[#N] bytes = N
 	AtomState            // state ACTOR STATE
 	AtomCount            // count FROM>TO FLAGS = N
+	AtomTimer            // timewait ACTOR > D: the TIME-WAIT timer left in a snapshot
 )
 
 // Atom is one test on the timeline.

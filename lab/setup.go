@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
@@ -73,7 +74,7 @@ func (r *run) bindNew(a *actor, typ int, st *Step) (int, netip.AddrPort, error) 
 		return -1, netip.AddrPort{}, fmt.Errorf("%s:%d: socket: %w", r.s.File, st.Line, err)
 	}
 	if err = sockOpts(fd, st); err == nil {
-		err = sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
+		err = r.bindPort(fd)
 	}
 	var ap netip.AddrPort
 	if err == nil {
@@ -85,6 +86,31 @@ func (r *run) bindNew(a *actor, typ int, st *Step) (int, netip.AddrPort, error) 
 	}
 	r.addSock(ap, netip.AddrPort{}, a.name)
 	return fd, ap, nil
+}
+
+// nextPort spreads the ports of scenarios running in namespaces over
+// 20000–29999: below the ephemeral range, so no connection of the host
+// uses them as its source port, which matters because the state
+// tracepoints are global and are filtered by port.
+var nextPort atomic.Uint32
+
+func init() { nextPort.Store(uint32(time.Now().UnixNano() % 10000)) }
+
+// bindPort binds fd to 127.0.0.1: on the host to a port the kernel picks,
+// in the run's own namespace to the next port of 20000–29999 that is free
+// there.
+func (r *run) bindPort(fd int) error {
+	if r.ns == nil {
+		return sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
+	}
+	var err error
+	for range 50 {
+		p := 20000 + uint16(nextPort.Add(1)%10000)
+		if err = sys.Bind(fd, netip.AddrPortFrom(loopback, p)); sys.ErrnoName(err) != "EADDRINUSE" {
+			return err
+		}
+	}
+	return err
 }
 
 func (r *run) usesClosedPort() bool {
@@ -119,10 +145,13 @@ func (r *run) startChildren() error {
 		if !decl.Process {
 			continue
 		}
-		if r.s.NetNS {
-			return fmt.Errorf("scenario %s: process actors cannot run in a private network namespace (not supported yet)", r.s.Name)
-		}
-		c, err := startChild(r.ctx, "actor", nil)
+		// Started on a thread inside the run's namespace, the child
+		// inherits it: its sockets live next to the others.
+		var c *child
+		err := r.inNS(func() (err error) {
+			c, err = startChild(r.ctx, "actor", nil)
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -82,6 +82,7 @@ func TestConditions(t *testing.T) {
 		{T: 2 * time.Millisecond, Kind: lab.KindCall, Call: &lab.Call{Actor: "server", Op: "read", Result: "3", Bytes: 3}},
 		{T: 3 * time.Millisecond, Kind: lab.KindCall, Call: &lab.Call{Actor: "server", Op: "read", Result: "ECONNRESET", Dur: 20 * time.Millisecond}},
 		{T: 4 * time.Millisecond, Kind: lab.KindState, State: &lab.State{Actor: "server", To: tcpstate.Close}},
+		{T: 5 * time.Millisecond, Kind: lab.KindSnapshot, Snapshot: &lab.Snapshot{Rows: []lab.SockRow{{Actor: "client", State: tcpstate.TimeWait, Expiry: 59000}}}},
 	}
 	tests := []struct {
 		name      string
@@ -100,6 +101,8 @@ func TestConditions(t *testing.T) {
 		{"duration", "call server read#2 dur > 10ms", false, true, true},
 		{"missing call", "call server read#3 = EOF", false, false, true},
 		{"state", "state server CLOSE", true, true, true},
+		{"timewait timer", "timewait client > 55s", false, true, true},
+		{"no timewait row", "timewait server > 55s", false, false, true},
 		{"false decides", "call server read#1 = EOF and packet client>server R", false, false, true},
 		{"unknown", "call server read#1 = 3 and packet client>server R", false, false, false},
 	}

@@ -52,16 +52,16 @@ func (s *Server) Serve(l net.Listener) error {
 
 // start accounts and serves an accepted connection.
 func (s *Server) start(c net.Conn) {
+	s.trackActive(c) // active before accepted: Stats never shows it in neither
 	s.stats.accepted.Add(1)
-	s.trackActive(c)
 	s.setState(c, StateNew)
 	go s.serveConn(c)
 }
 
 // acceptor holds the backoff state of one Serve loop.
 type acceptor struct {
-	delay   time.Duration
-	logged  bool // one log line per Serve: a descriptor shortage comes in waves
+	delay  time.Duration
+	logged bool // one log line per Serve: a descriptor shortage comes in waves
 }
 
 // retry reports whether err is a shortage of descriptors worth waiting out,

@@ -56,41 +56,42 @@ func newLingerer(s *Server, b bounds) lingerer {
 
 func (l *epollLingerer) now() int64 { return int64(time.Since(l.base)) }
 
-// linger half-closes c, moves its socket to a shard, and closes Go's
-// descriptor.
+// linger moves c's socket to a shard: duplicate its descriptor, close Go's,
+// half-close.
 func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		l.fallback.linger(c, start) // e.g. *tls.Conn: Graceful sends close_notify
 		return
 	}
-	// Our FIN goes out after the reply (RFC 9293 §3.6): the peer reads
-	// everything, then EOF.
-	if err := tc.CloseWrite(); err != nil {
-		l.lost(c, err)
-		return
-	}
 	fd := -1
-	err := sys.Control(tc, func(raw int) (err error) { fd, err = sys.Dup(raw); return err })
-	if err != nil {
-		l.fallback.linger(c, start) // Graceful tolerates the FIN already sent
+	err := sys.Control(tc, func(raw int) (err error) { fd, err = sys.DupFD(raw); return err })
+	switch {
+	case errors.Is(err, net.ErrClosed):
+		l.s.handlerClosed(c)
+		return
+	case err != nil:
+		l.fallback.linger(c, start) // out of descriptors: a goroutine it is
 		return
 	}
 	tc.Close()
+	// Our FIN goes out after the reply (RFC 9293 §3.6): the peer reads
+	// everything, then EOF. Sent on the duplicate, once Go's poller has
+	// forgotten the socket, so the event it raises wakes nobody.
+	if err := sys.Shutdown(fd, sys.ShutWR); err != nil {
+		l.lost(c, fd, err)
+		return
+	}
 	sh := l.shards[int(l.next.Add(1))%len(l.shards)]
 	sh.add(c, fd, start.Sub(l.base).Nanoseconds())
 }
 
-// lost accounts a connection that cannot be closed gracefully: the handler
-// closed it, or the half-close failed (a reset arrived first).
-func (l *epollLingerer) lost(c net.Conn, err error) {
-	if errors.Is(err, net.ErrClosed) {
-		l.s.handlerClosed(c)
-		return
-	}
-	c.Close()
+// lost accounts a connection whose half-close failed: a reset arrived
+// first (ENOTCONN).
+func (l *epollLingerer) lost(c net.Conn, fd int, err error) {
+	sys.CloseFD(fd)
 	o := teardown.Failed
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ECONNRESET) {
 		o = teardown.PeerReset
 	}
 	l.s.finish(c, teardown.Report{Outcome: o}, true)
@@ -109,6 +110,9 @@ func (l *epollLingerer) stop() {
 		sh.close()
 	}
 	l.wg.Wait()
+	for _, sh := range l.shards {
+		sh.ep.Close()
+	}
 	l.fallback.stop()
 }
 

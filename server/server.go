@@ -140,12 +140,14 @@ func (s *Server) setState(c net.Conn, st ConnState) {
 func (s *Server) serveConn(c net.Conn) {
 	s.setState(c, StateActive)
 	s.runHandler(c)
+	// Counted as lingering before it stops being active, so that Shutdown
+	// never sees both at zero while a connection is between the two.
+	s.stats.lingering.Add(1)
 	if s.endActive(c) {
 		// Reset by Shutdown's end or Close while the handler ran.
-		s.finish(c, teardown.Report{Outcome: teardown.Canceled, Aborted: true}, false)
+		s.finish(c, teardown.Report{Outcome: teardown.Canceled, Aborted: true}, true)
 		return
 	}
-	s.stats.lingering.Add(1)
 	s.setState(c, StateLingering)
 	s.lg.linger(c, time.Now())
 }

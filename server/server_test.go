@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -22,15 +23,19 @@ func TestPipelinedReplyArrives(t *testing.T) {
 	tests := []struct {
 		name         string
 		handlerClose bool
+		opts         *teardown.Options
 		wantComplete bool
 	}{
 		{name: "graceful close by the server", wantComplete: true},
+		// A Sink makes the server close with teardown.Graceful in a
+		// goroutine: the non-Linux path.
+		{name: "graceful close by the goroutine fallback", opts: &teardown.Options{Sink: io.Discard}, wantComplete: true},
 		{name: "plain close by the handler", handlerClose: true, wantComplete: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := reply(16, replyLen)
-			s := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+			s := &server.Server{CloseOptions: tt.opts, Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
 				h(ctx, c)
 				if tt.handlerClose {
 					c.Close()
@@ -240,4 +245,44 @@ func client(addr string, hold <-chan struct{}) int {
 	}
 	<-hold
 	return n
+}
+
+// MaxConns holds accept while that many connections are open (lingering
+// ones included: they hold a descriptor), and ConnState reports each
+// connection's phases in order.
+func TestMaxConnsAndConnState(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var states []server.ConnState
+	h := reply(16, 32)
+	s := &server.Server{MaxConns: 2,
+		Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) { <-release; h(ctx, c) }),
+		ConnState: func(c net.Conn, st server.ConnState) {
+			mu.Lock()
+			states = append(states, st)
+			mu.Unlock()
+		}}
+	addr := serve(t, s)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() { exchange(addr, make([]byte, 16), 0) })
+	}
+	waitFor(t, "two accepts", func() bool { return s.Stats().Accepted == 2 })
+	time.Sleep(200 * time.Millisecond) // the third stays in the kernel's queue
+	if got := s.Stats().Accepted; got != 2 {
+		t.Errorf("with MaxConns 2 and 2 open: Accepted = %d, want 2", got)
+	}
+	close(release)
+	wg.Wait()
+	waitFor(t, "all closed", func() bool { st := s.Stats(); return st.Accepted == 3 && st.Lingering == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	count := map[server.ConnState]int{}
+	for _, st := range states {
+		count[st]++
+	}
+	want := map[server.ConnState]int{server.StateNew: 3, server.StateActive: 3, server.StateLingering: 3, server.StateClosed: 3}
+	if diff := cmp.Diff(want, count); diff != "" {
+		t.Errorf("ConnState calls (-want +got):\n%s", diff)
+	}
 }

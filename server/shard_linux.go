@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"errors"
 	"net"
-	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -22,7 +21,6 @@ type shard struct {
 	mu     sync.Mutex
 	conns  map[int]*lconn
 	timers timerHeap
-	armed  int64 // deadline set on ep, ns since base; 0 when none
 	closed bool
 	buf    []byte // discarded input lands here
 	events []sys.EpollEvent
@@ -58,8 +56,10 @@ func (sh *shard) add(c net.Conn, fd int, start int64) {
 		return
 	}
 	sh.conns[fd] = lc
+	// No need to wake run for the new timer: every connection has the same
+	// bounds, so a new one is never due before what run already waits for
+	// (see timeout).
 	heap.Push(&sh.timers, lc)
-	sh.rearm()
 	sh.mu.Unlock()
 }
 
@@ -69,49 +69,38 @@ func (sh *shard) dueOf(lc *lconn) int64 {
 	return min(lc.last+int64(b.idle), lc.start+int64(b.linger))
 }
 
-// rearm points the epoll set's deadline at the earliest timer. Setting it
-// from add while run waits is what wakes run for a new, earlier timer.
-func (sh *shard) rearm() {
-	next := int64(0)
-	if len(sh.timers) > 0 {
-		next = sh.timers[0].due
+// timeout (called locked) is how long run may block: until the earliest timer, or, with
+// none, the shortest bound a connection added meanwhile can have.
+func (sh *shard) timeout() time.Duration {
+	if len(sh.timers) == 0 {
+		return min(sh.l.b.idle, sh.l.b.linger)
 	}
-	if next == sh.armed {
-		return
-	}
-	sh.armed = next
-	t := time.Time{}
-	if next != 0 {
-		t = sh.l.base.Add(time.Duration(next))
-	}
-	sh.ep.SetDeadline(t)
+	return max(0, time.Duration(sh.timers[0].due-sh.l.now()))
 }
 
-// run serves the shard until close.
+// run serves the shard until close. It blocks in epoll_wait on its own
+// OS thread (the runtime hands its P to other goroutines meanwhile).
 func (sh *shard) run() {
 	defer sh.l.wg.Done()
+	timeout := min(sh.l.b.idle, sh.l.b.linger) // nothing can be due sooner
 	for {
-		evs, err := sh.ep.Wait(sh.events[:0])
-		if err != nil && sh.isClosed() {
-			return // the error is the closed set's (RawConn does not say os.ErrClosed)
-		}
-		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		evs, err := sh.ep.Wait(sh.events[:0], timeout)
+		if err != nil {
 			sh.l.s.logf("server: lingerer: %v", err)
 			time.Sleep(10 * time.Millisecond) // never spin on a broken set
 		}
 		sh.events = evs
-		sh.round(evs)
+		var closed bool
+		timeout, closed = sh.round(evs)
+		if closed {
+			return
+		}
 	}
 }
 
-func (sh *shard) isClosed() bool {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	return sh.closed
-}
-
-// round handles one wake-up: ready descriptors, expired timers.
-func (sh *shard) round(evs []sys.EpollEvent) {
+// round handles one wake-up: ready descriptors, expired timers. It returns
+// the next timeout, and whether the shard is closed.
+func (sh *shard) round(evs []sys.EpollEvent) (time.Duration, bool) {
 	sh.mu.Lock()
 	now := sh.l.now()
 	for _, ev := range evs {
@@ -120,13 +109,12 @@ func (sh *shard) round(evs []sys.EpollEvent) {
 		}
 	}
 	sh.expire(now)
-	if !sh.closed {
-		sh.rearm()
-	}
+	timeout, closed := sh.timeout(), sh.closed
 	done := sh.done
 	sh.done = nil // deliver runs unlocked: abortAll must not append to it
 	sh.mu.Unlock()
 	sh.deliver(done)
+	return timeout, closed
 }
 
 // deliver accounts closes outside the lock: ConnState hooks may be slow.
@@ -141,7 +129,7 @@ func (sh *shard) deliver(done []finished) {
 // error or the byte budget.
 func (sh *shard) drain(lc *lconn, now int64) {
 	for range readsPerWake {
-		n, err := sys.Read(lc.fd, sh.limit(lc))
+		n, err := sys.ReadFD(lc.fd, sh.limit(lc))
 		switch {
 		case n > 0:
 			lc.drained += int64(n)
@@ -204,22 +192,18 @@ func (sh *shard) end(lc *lconn, o teardown.Outcome, abort bool) {
 // closeFD closes lc's descriptor, with RST if abort, and reports like
 // teardown.Graceful.
 func (sh *shard) closeFD(lc *lconn, o teardown.Outcome, abort bool) teardown.Report {
+	// Unacked and Unsent (SIOCOUTQ) are not asked: Stats has no place for
+	// them, and an ioctl per close is measurable in churn.
 	r := teardown.Report{Outcome: o, Drained: lc.drained}
-	// SIOCOUTQ counts unacked + unsent; when it is 0 (the usual case after
-	// the peer's FIN) SIOCOUTQNSD need not be asked.
-	if q, err := sys.OutQ(lc.fd); err == nil && q > 0 {
-		nsd, _ := sys.OutQNSD(lc.fd)
-		r.Unacked, r.Unsent = q-nsd, nsd
-	}
 	if abort {
-		sys.Linger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
+		sys.SetLinger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
 	} else if o != teardown.PeerClosed && o != teardown.PeerReset {
 		// Input left unread makes close send RST (C21): say so.
 		n, err := sys.InQ(lc.fd)
 		abort = err == nil && n > 0
 	}
 	r.Aborted = abort
-	sys.Close(lc.fd)
+	sys.CloseFD(lc.fd)
 	r.Duration = time.Duration(sh.l.now() - lc.start)
 	return r
 }
@@ -238,13 +222,14 @@ func (sh *shard) abortAll() int {
 	return n
 }
 
-// close aborts what is left and closes the epoll set, which ends run.
+// close aborts what is left and wakes run, which returns; the lingerer
+// closes the set after that.
 func (sh *shard) close() {
 	sh.mu.Lock()
 	sh.closed = true
 	sh.mu.Unlock()
 	sh.abortAll()
-	sh.ep.Close()
+	sh.ep.Wake()
 }
 
 // timerHeap orders lingering connections by due time (container/heap).

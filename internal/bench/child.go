@@ -8,18 +8,16 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"syscall"
-	"time"
 )
 
 // Snapshot is what a server process says about itself when asked "stats".
 type Snapshot struct {
 	Accepted   uint64  `json:"accepted"`
 	Closed     uint64  `json:"closed"`
-	CPUMicros  int64   `json:"cpu_us"`   // user + system, getrusage(RUSAGE_SELF)
-	RSSKiB     int64   `json:"rss_kib"`  // resident set, after a GC that returns memory to the OS
-	GoKiB      int64   `json:"go_kib"`   // Go heap + goroutine stacks in use
+	CPUMicros  int64   `json:"cpu_us"`  // user + system, getrusage(RUSAGE_SELF)
+	RSSKiB     int64   `json:"rss_kib"` // resident set, after a GC that returns memory to the OS
+	GoKiB      int64   `json:"go_kib"`  // Go heap + goroutine stacks in use
 	Goroutines int     `json:"goroutines"`
 	CloseP50   float64 `json:"close_p50_us"` // handler return → descriptor closed
 	CloseP99   float64 `json:"close_p99_us"`
@@ -73,26 +71,22 @@ func commands(ctx context.Context, t target, in io.Reader, out io.Writer) error 
 }
 
 func command(t target, line string) Snapshot {
-	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
-	switch verb {
-	case "stats":
+	verb, d, err := ParseCommand(line)
+	switch {
+	case err != nil:
+		return Snapshot{Err: err.Error()}
+	case verb == "stats":
 		return snapshot(t)
-	case "shutdown":
-		d, err := time.ParseDuration(arg)
-		if err != nil {
-			return Snapshot{Err: err.Error()}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), d)
-		defer cancel()
-		n, err := t.shutdown(ctx)
-		s := snapshot(t)
-		s.Aborted = n
-		if err != nil {
-			s.Err = err.Error()
-		}
-		return s
 	}
-	return Snapshot{Err: fmt.Sprintf("unknown command %q", line)}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	n, err := t.shutdown(ctx)
+	s := snapshot(t)
+	s.Aborted = n
+	if err != nil {
+		s.Err = err.Error()
+	}
+	return s
 }
 
 // snapshot measures the process. The GC first makes RSS count live memory,

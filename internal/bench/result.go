@@ -28,10 +28,10 @@ type Result struct {
 	CloseP99   float64 `json:"close_p99_us,omitempty"`
 
 	Complete   int64 `json:"complete"`
-	Lost       int64 `json:"lost"`      // truncated: connected, reply incomplete
+	Lost       int64 `json:"lost"` // truncated: connected, reply incomplete
 	ResetAfter int64 `json:"reset_after_complete"`
-	Refused    int64 `json:"refused"`   // never connected (shutdown)
-	Aborted    int   `json:"aborted"`   // reset by Shutdown at its deadline
+	Refused    int64 `json:"refused"` // never connected (shutdown)
+	Aborted    int   `json:"aborted"` // reset by Shutdown at its deadline
 
 	Held              int64   `json:"held,omitempty"` // lingering at the server (hold)
 	KiBPerConn        float64 `json:"rss_kib_per_conn,omitempty"`

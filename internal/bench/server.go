@@ -89,7 +89,7 @@ func startTeardown(cfg *ServerConfig, l net.Listener) target {
 }
 
 func (t *teardownTarget) shutdown(ctx context.Context) (int, error) { return t.s.Shutdown(ctx) }
-func (t *teardownTarget) close()                                     { t.s.Close() }
+func (t *teardownTarget) close()                                    { t.s.Close() }
 func (t *teardownTarget) counts() (uint64, uint64, server.Histogram) {
 	st := t.s.Stats()
 	var closed uint64

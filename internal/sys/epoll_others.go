@@ -14,7 +14,7 @@ type EpollEvent struct {
 }
 
 func NewEpoll(batch int) (*Epoll, error) { return nil, notSupported("epoll") }
-func (e *Epoll) Add(fd int) error         { return notSupported("epoll") }
+func (e *Epoll) Add(fd int) error        { return notSupported("epoll") }
 func (e *Epoll) Wait(dst []EpollEvent, timeout time.Duration) ([]EpollEvent, error) {
 	return dst, notSupported("epoll")
 }

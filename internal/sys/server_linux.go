@@ -10,8 +10,30 @@ import (
 // ShutWR is the how of shutdown(2) that ends the sending direction only.
 const ShutWR = unix.SHUT_WR
 
-// Dup, Read and Close of the server's lingerer are the lab's (lab_linux.go):
-// they return bare errnos, which errors.Is matches against syscall.EAGAIN.
+// DupFD duplicates fd (close-on-exec). Both descriptors name the same
+// socket; the kernel closes the connection only when the last one is closed,
+// so a duplicate outlives a net.Conn's Close without anything being sent.
+func DupFD(fd int) (int, error) {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("fcntl", err)
+	}
+	return nfd, nil
+}
+
+// ReadFD reads from a non-blocking descriptor: (0, nil) is EOF, and an
+// empty socket gives an error wrapping EAGAIN.
+func ReadFD(fd int, p []byte) (int, error) {
+	n, err := unix.Read(fd, p)
+	if err != nil {
+		return 0, os.NewSyscallError("read", err)
+	}
+	return n, nil
+}
+
+// CloseFD is close(2) and nothing else: one system call per close matters
+// to a server closing tens of thousands of connections a second.
+func CloseFD(fd int) error { return os.NewSyscallError("close", unix.Close(fd)) }
 
 // dropSYN is a socket filter for a TCP listener: TCP flags are byte 13 of
 // the TCP header, where the filter's packet starts; a segment with SYN set
