@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/sockdiag"
@@ -16,6 +17,9 @@ func init() {
 	wireRecorder = startWire
 	socketTable = listSockets
 }
+
+// wireDrain is how long the recorders keep reading after the scenario ends.
+const wireDrain = 5 * time.Millisecond
 
 // startWire opens a packet capture on the scenario's lo (inside its
 // namespace when it has one) and a state tracer on its ports. Tracepoints
@@ -34,7 +38,13 @@ func startWire(r *run) (func(), error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t, err := trace.Start(ctx, &trace.Config{Ports: ports})
+	// Started inside the namespace, the tracer reads that namespace's
+	// tcp_fin_timeout, which decides its TIME-WAIT inference.
+	var t *trace.Tracer
+	err = r.inNS(func() (err error) {
+		t, err = trace.Start(ctx, &trace.Config{Ports: ports})
+		return err
+	})
 	if err != nil {
 		cancel()
 		c.Close()
@@ -52,6 +62,9 @@ func startWire(r *run) (func(), error) {
 	go func() { defer wg.Done(); readSegments(ctx, c, r, pcap) }()
 	go func() { defer wg.Done(); readTransitions(t, r) }()
 	return func() {
+		// AF_PACKET hands packets over in blocks (1 ms timeout): let the
+		// ring deliver the last segments before the reader stops.
+		time.Sleep(wireDrain)
 		cancel()
 		c.Close()
 		t.Close()

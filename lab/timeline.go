@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/tcpstate"
 	"github.com/tcpteardown/teardown/trace"
 )
 
@@ -99,28 +100,23 @@ func packetInfo(s capture.Segment) string {
 	return ""
 }
 
-// stateEvents turns transitions into state events of actors. A socket's
-// transitions share its kernel address (Skaddr): the first SYN-SENT has no
-// local port yet, so its owner is found from the socket's later events.
-// Resets are attached to the state change they cause.
+// stateEvents turns transitions into state events of actors. The kernel's
+// text trace carries no socket pointer on state changes, so a socket is
+// known by its (local, remote) pair; the first SYN-SENT has no local port
+// yet, so its owner is the actor whose connect() it belongs to. Resets are
+// attached to the state change they cause.
 func stateEvents(rec *Recording) []Event {
-	owner := map[uint64]string{}
-	for _, t := range rec.Transitions {
-		if n := lookupActorAt(rec.Sockets, t.Local, t.Remote, t.Time.Sub(rec.Start)); n != "" && t.Skaddr != 0 && t.Local.Port() != 0 {
-			owner[t.Skaddr] = n
-		}
-	}
+	rs := resetState{pending: map[connKey]string{}, lastClose: map[connKey]closeRef{}}
 	var out []Event
-	reset := map[uint64]string{}
 	for _, t := range rec.Transitions {
-		name := owner[t.Skaddr]
-		if name == "" && t.Local.Port() == 0 {
+		name := ""
+		if t.Local.Port() == 0 {
 			name = connectingActor(rec, t)
 		}
 		if name == "" {
 			name = nameOr(lookupActorAt(rec.Sockets, t.Local, t.Remote, t.Time.Sub(rec.Start)), t.Local)
 		}
-		if e, ok := transitionEvent(t, name, reset); ok {
+		if e, ok := rs.event(t, name, out); ok {
 			e.T = t.Time.Sub(rec.Start)
 			out = append(out, e)
 		}
@@ -128,18 +124,48 @@ func stateEvents(rec *Recording) []Event {
 	return out
 }
 
-func transitionEvent(t trace.Transition, name string, reset map[uint64]string) (Event, bool) {
+type connKey struct{ local, remote netip.AddrPort }
+
+// resetState pairs reset events with state changes of the same connection.
+// A received RST is traced just before the CLOSE it causes; a sent RST is
+// traced just after its socket's CLOSE (tcp_send_active_reset runs after
+// tcp_set_state in the abort path), so it annotates that earlier event.
+type resetState struct {
+	pending   map[connKey]string // reset seen, state change not yet
+	lastClose map[connKey]closeRef
+}
+
+// closeRef is the connection's latest → CLOSE event: its index in the
+// output and its trace time.
+type closeRef struct {
+	idx int
+	at  time.Time
+}
+
+// sentResetWindow bounds how far apart a CLOSE and the RST its socket sends
+// may be traced and still be paired.
+const sentResetWindow = 5 * time.Millisecond
+
+func (rs *resetState) event(t trace.Transition, name string, out []Event) (Event, bool) {
+	key := connKey{t.Local, t.Remote}
 	switch t.Kind {
 	case trace.ResetReceived:
-		reset[t.Skaddr] = "received"
+		rs.pending[key] = "received"
 	case trace.ResetSent:
 		if t.Skaddr == 0 {
 			return Event{Kind: KindNote, Note: &Note{Actor: name, Text: "kernel sent RST (no socket)"}}, true
 		}
-		reset[t.Skaddr] = "sent"
+		if c, ok := rs.lastClose[key]; ok && out[c.idx].State.Reset == "" && t.Time.Sub(c.at) < sentResetWindow {
+			out[c.idx].State.Reset = "sent"
+			return Event{}, false
+		}
+		rs.pending[key] = "sent"
 	case trace.StateChange:
-		st := &State{Actor: name, From: t.From, To: t.To, Inferred: t.Inferred, Reset: reset[t.Skaddr]}
-		delete(reset, t.Skaddr)
+		st := &State{Actor: name, From: t.From, To: t.To, Inferred: t.Inferred, Reset: rs.pending[key]}
+		delete(rs.pending, key)
+		if t.To == tcpstate.Close {
+			rs.lastClose[key] = closeRef{len(out), t.Time}
+		}
 		return Event{Kind: KindState, State: st}, true
 	}
 	return Event{}, false

@@ -118,3 +118,46 @@ func TestConditions(t *testing.T) {
 		})
 	}
 }
+
+// TestTimelineResetAttribution uses the shapes the kernel's text trace
+// really has: state changes carry no socket address (Skaddr 0), a received
+// RST is traced just before the CLOSE it causes, and a sent RST just after
+// its socket's CLOSE. Each reset must land on its own connection's state
+// change, not on whichever state change comes next.
+func TestTimelineResetAttribution(t *testing.T) {
+	otherAP := netip.MustParseAddrPort("127.0.0.1:40001")
+	rec := &lab.Recording{
+		Start: t0,
+		Transitions: []trace.Transition{
+			// client aborts: CLOSE first, then tcp_send_reset.
+			{Time: msAt(1), Kind: trace.StateChange, Local: cliAP, Remote: srvAP, From: tcpstate.Established, To: tcpstate.Close},
+			{Time: msAt(1.01), Kind: trace.ResetSent, Local: cliAP, Remote: srvAP, Skaddr: 0x99},
+			// server receives it: tcp_receive_reset, then an unrelated
+			// socket changes state, then the server's CLOSE.
+			{Time: msAt(1.02), Kind: trace.ResetReceived, Local: srvAP, Remote: cliAP},
+			{Time: msAt(1.03), Kind: trace.StateChange, Local: otherAP, Remote: srvAP, From: tcpstate.Established, To: tcpstate.FinWait1},
+			{Time: msAt(1.04), Kind: trace.StateChange, Local: srvAP, Remote: cliAP, From: tcpstate.Established, To: tcpstate.Close},
+			// an RST for no socket at all becomes a note.
+			{Time: msAt(2), Kind: trace.ResetSent, Local: srvAP, Remote: cliAP},
+		},
+		Sockets: append(socks, lab.SockRef{Local: otherAP, Remote: srvAP, Actor: "c2"}),
+	}
+	var got []string
+	for _, e := range lab.Timeline(rec) {
+		switch {
+		case e.State != nil:
+			got = append(got, e.State.Actor+" "+e.State.To.String()+" reset="+e.State.Reset)
+		case e.Note != nil:
+			got = append(got, "note "+e.Note.Text)
+		}
+	}
+	want := []string{
+		"client CLOSE reset=sent",
+		"c2 FIN-WAIT-1 reset=",
+		"server CLOSE reset=received",
+		"note kernel sent RST (no socket)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("reset attribution (-want +got):\n%s", diff)
+	}
+}

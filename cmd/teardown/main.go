@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/tcpteardown/teardown/internal/cli"
+	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 func main() {
@@ -24,6 +25,9 @@ func main() {
 		stop()
 	}()
 	env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, TTY: cli.IsTerminal(os.Stdout)}
+	if env.TTY {
+		env.Width = sys.TermWidth(int(os.Stdout.Fd()))
+	}
 	err := cli.Run(ctx, env, os.Args[1:])
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(os.Stderr, "teardown: %s\n", cli.OneLine(err))

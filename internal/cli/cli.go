@@ -20,6 +20,7 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	TTY            bool
+	Width          int // columns of the terminal on stdout; 0 when unknown or not a terminal
 }
 
 // Command is one subcommand.

@@ -78,7 +78,7 @@ func (f *labFlags) check() error {
 func (f *labFlags) options() *lab.Options { return &lab.Options{PcapDir: f.pcap, Variant: f.variant} }
 
 func (f *labFlags) render(env *Env) *render.Options {
-	return &render.Options{Color: env.TTY, Lang: f.lang}
+	return &render.Options{Color: env.TTY, Lang: f.lang, Width: diagramWidth(env.Width)}
 }
 
 func labList(env *Env) error {
@@ -227,4 +227,18 @@ func failures(res []lab.Result) error {
 		return fmt.Errorf("lab: %d scenario run(s) did not go as expected: %s", len(bad), strings.Join(bad, ", "))
 	}
 	return nil
+}
+
+// diagramWidth fits the diagram to the terminal: its width when known,
+// within bounds where the lanes stay readable; 100 columns otherwise.
+func diagramWidth(term int) int {
+	switch {
+	case term <= 0:
+		return 100
+	case term < 60:
+		return 60
+	case term > 160:
+		return 160
+	}
+	return term
 }
