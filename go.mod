@@ -7,10 +7,9 @@ require (
 	github.com/vishvananda/netns v0.0.5
 )
 
-require golang.org/x/sys v0.49.0
-
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/gopacket/gopacket v1.7.7 // indirect
-	golang.org/x/net v0.62.0 // indirect
+	github.com/google/go-cmp v0.7.0
+	github.com/gopacket/gopacket v1.7.7
+	golang.org/x/net v0.62.0
+	golang.org/x/sys v0.49.0
 )

@@ -92,7 +92,6 @@ func finToClose(b *testing.B, opts *teardown.Options) {
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	b.ReportMetric(float64(d[len(d)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(d[len(d)*99/100].Microseconds()), "p99-µs")
-	b.Logf("tail: %v", d[len(d)*99/100:])
 }
 
 // runClients makes n churn connections from 8 goroutines.

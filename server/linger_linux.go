@@ -43,6 +43,9 @@ func newLingerer(s *Server, b bounds) lingerer {
 		sh, err := newShard(l)
 		if err != nil {
 			s.logf("server: epoll lingerer: %v; closing with a goroutine per connection", err)
+			for _, sh := range l.shards {
+				sh.ep.Close()
+			}
 			return l.fallback
 		}
 		l.shards = append(l.shards, sh)

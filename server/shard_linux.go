@@ -69,8 +69,9 @@ func (sh *shard) dueOf(lc *lconn) int64 {
 	return min(lc.last+int64(b.idle), lc.start+int64(b.linger))
 }
 
-// timeout (called locked) is how long run may block: until the earliest timer, or, with
-// none, the shortest bound a connection added meanwhile can have.
+// timeout (called locked) is how long run may wait: until the earliest
+// timer, or, with none, the shortest bound a connection added meanwhile can
+// have.
 func (sh *shard) timeout() time.Duration {
 	if len(sh.timers) == 0 {
 		return min(sh.l.b.idle, sh.l.b.linger)
@@ -78,8 +79,8 @@ func (sh *shard) timeout() time.Duration {
 	return max(0, time.Duration(sh.timers[0].due-sh.l.now()))
 }
 
-// run serves the shard until close. It blocks in epoll_wait on its own
-// OS thread (the runtime hands its P to other goroutines meanwhile).
+// run serves the shard until close. Between rounds it is parked by Go's
+// network poller, like a goroutine reading a socket.
 func (sh *shard) run() {
 	defer sh.l.wg.Done()
 	timeout := min(sh.l.b.idle, sh.l.b.linger) // nothing can be due sooner

@@ -115,24 +115,26 @@ func WriteTable(w io.Writer, rs []Result) error {
 }
 
 var header = map[string]string{
-	Churn:     "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\tclose p99 µs\tlost\t",
-	Pipelined: "conns\tcomplete\ttruncated\treset after complete\tlost %\t",
+	Churn:     "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
+	Pipelined: "conns\tcomplete\ttruncated\treset after complete\tlost %\t×plain\t",
 	Hold:      "held\tRSS KiB/conn\tGo KiB/conn\tgoroutines/conn\t",
-	Shutdown:  "accepted\tcomplete\tlost\trefused\taborted\t",
+	Shutdown:  "accepted\tcomplete\tlost\t×plain\trefused\taborted\t",
 }
 
+// row is one server's line. Hold has no ratio: plain holds nothing.
 func (r Result) row() string {
 	switch r.Workload {
 	case Churn:
-		return fmt.Sprintf("%.0f\t%s\t%.1f\t%s\t%.0f\t%.0f\t%d\t", r.ConnPerSec, r.ratio("conn_per_s"),
-			r.CPUPerConn, r.ratio("cpu_us_per_conn"), r.CloseP50, r.CloseP99, r.Lost)
+		return fmt.Sprintf("%.0f\t%s\t%.1f\t%s\t%.0f\t%s\t%.0f\t%s\t%d\t", r.ConnPerSec, r.ratio("conn_per_s"),
+			r.CPUPerConn, r.ratio("cpu_us_per_conn"), r.CloseP50, r.ratio("close_p50_us"),
+			r.CloseP99, r.ratio("close_p99_us"), r.Lost)
 	case Pipelined:
 		n := r.Complete + r.Lost + r.ResetAfter
-		return fmt.Sprintf("%d\t%d\t%d\t%d\t%.1f\t", n, r.Complete, r.Lost, r.ResetAfter, pct(r.Lost, n))
+		return fmt.Sprintf("%d\t%d\t%d\t%d\t%.1f\t%s\t", n, r.Complete, r.Lost, r.ResetAfter, pct(r.Lost, n), r.ratio("lost"))
 	case Hold:
 		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t", r.Held, r.KiBPerConn, r.GoKiBPerConn, r.GoroutinesPerConn)
 	}
-	return fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t", r.Conns, r.Complete, r.Lost, r.Refused, r.Aborted)
+	return fmt.Sprintf("%d\t%d\t%d\t%s\t%d\t%d\t", r.Conns, r.Complete, r.Lost, r.ratio("lost"), r.Refused, r.Aborted)
 }
 
 func (r Result) ratio(k string) string {

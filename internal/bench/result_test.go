@@ -19,11 +19,11 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 func TestWriteTable(t *testing.T) {
 	rs := []bench.Result{
 		{Workload: "churn", Server: "plain", Conns: 1000, ConnPerSec: 10000, CPUPerConn: 40, CloseP50: 7, CloseP99: 40,
-			Ratio: map[string]float64{"conn_per_s": 1, "cpu_us_per_conn": 1}},
+			Ratio: map[string]float64{"conn_per_s": 1, "cpu_us_per_conn": 1, "close_p50_us": 1, "close_p99_us": 1}},
 		{Workload: "churn", Server: "teardown", Conns: 900, ConnPerSec: 9000, CPUPerConn: 52, CloseP50: 900, CloseP99: 6000,
-			Ratio: map[string]float64{"conn_per_s": 0.9, "cpu_us_per_conn": 1.3}},
-		{Workload: "pipelined", Server: "plain", Complete: 1, Lost: 399},
-		{Workload: "pipelined", Server: "teardown", Complete: 400},
+			Ratio: map[string]float64{"conn_per_s": 0.9, "cpu_us_per_conn": 1.3, "close_p50_us": 128.57, "close_p99_us": 150}},
+		{Workload: "pipelined", Server: "plain", Complete: 1, Lost: 399, Ratio: map[string]float64{"lost": 1}},
+		{Workload: "pipelined", Server: "teardown", Complete: 400, Ratio: map[string]float64{"lost": 0}},
 		{Workload: "hold", Server: "teardown", Held: 10000, KiBPerConn: 0.3, GoKiBPerConn: 0.29},
 		{Workload: "shutdown", Server: "teardown", Conns: 5000, Complete: 5000, Refused: 32},
 	}

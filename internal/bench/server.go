@@ -55,6 +55,9 @@ func (c *ServerConfig) options() *teardown.Options {
 // start listens and serves cfg in the background.
 func start(cfg *ServerConfig) (target, net.Addr, error) {
 	l, err := server.Listen(context.Background(), cfg.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, nil, fmt.Errorf("bench: %s is in use: pick another -addr (port 0 picks a free one): %w", cfg.Addr, err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("bench: %w", err)
 	}

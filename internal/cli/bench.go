@@ -48,6 +48,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	cfg.Spawn = func(a []string) *exec.Cmd { return exec.Command(exe, append([]string{"bench", "server"}, a...)...) }
 	cfg.Progress, cfg.Stderr = env.Stderr, env.Stderr
 	rs, err := bench.Run(ctx, cfg)
+	if ctx.Err() != nil {
+		return fmt.Errorf("bench: interrupted after %d of %d runs (every server process stopped)", len(rs), len(cfg.Workloads)*len(cfg.Servers))
+	}
 	if err != nil {
 		return err
 	}
