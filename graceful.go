@@ -137,7 +137,7 @@ type drainer struct {
 func (d *drainer) run(ctx context.Context) (Outcome, error) {
 	stop := context.AfterFunc(ctx, func() { d.c.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, minDrainBuf)
 	for {
 		lingerBound := d.arm()
 		// Checked after arming: if ctx ended before, AfterFunc may have
@@ -149,6 +149,7 @@ func (d *drainer) run(ctx context.Context) (Outcome, error) {
 		if werr := d.take(buf[:n]); werr != nil {
 			return Failed, werr
 		}
+		buf = grow(buf, n)
 		if d.o.MaxDrain >= 0 && d.n > d.o.MaxDrain {
 			return BudgetExceeded, nil
 		}
@@ -156,6 +157,21 @@ func (d *drainer) run(ctx context.Context) (Outcome, error) {
 			return d.classify(ctx, err, lingerBound)
 		}
 	}
+}
+
+// A lingering connection spends most of its life parked in Read, holding
+// its buffer; most peers send nothing or a few bytes before their FIN. So
+// the buffer starts small and doubles only while reads fill it.
+const (
+	minDrainBuf = 2 << 10
+	maxDrainBuf = 32 << 10
+)
+
+func grow(buf []byte, n int) []byte {
+	if n == len(buf) && len(buf) < maxDrainBuf {
+		return make([]byte, 2*len(buf))
+	}
+	return buf
 }
 
 // arm sets the read deadline to the nearer of the idle and the total bound
