@@ -109,6 +109,9 @@ func (a *actor) listen(req *request) []Call {
 		var bindCall Call
 		fd, bindCall = a.bindNew(req)
 		if calls = append(calls, bindCall); bindCall.Result != "ok" {
+			// As in a C program, the socket outlives its failed bind: a
+			// later `close listener` closes it and answers ok.
+			a.listener = fd
 			return calls
 		}
 	}
@@ -134,10 +137,6 @@ func (a *actor) bindNew(req *request) (int, Call) {
 		addr = netip.AddrPortFrom(loopback, 0)
 	}
 	c := timed("bind", addr.String(), func() (string, error) { return "ok", sys.Bind(fd, addr) })
-	if c.Result != "ok" {
-		sys.Close(fd)
-		fd = -1
-	}
 	return fd, c
 }
 
