@@ -195,7 +195,7 @@ func TestHelperServer(t *testing.T) {
 	if _, err := exchange(l.Addr().String(), make([]byte, 16), 0); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first close", func() bool { return s.Stats().Lingering == 0 })
+	waitFor(t, "the first close", func() bool { return closedAll(s.Stats(), 1) })
 	fds0, g0 := countFDs(), runtime.NumGoroutine()
 	lim := syscall.Rlimit{Cur: uint64(fds0 + 48), Max: 20000}
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)

@@ -111,7 +111,7 @@ func TestHostilePeers(t *testing.T) {
 			}
 			c.Write(make([]byte, 16))
 			tt.peer(c.(*net.TCPConn))
-			waitFor(t, "the close", func() bool { return s.Stats().Lingering == 0 && s.Stats().Accepted == 1 })
+			waitFor(t, "the close", func() bool { return closedAll(s.Stats(), 1) })
 			st := s.Stats()
 			want := map[teardown.Outcome]uint64{tt.want: 1}
 			if diff := cmp.Diff(want, st.ClosedBy); diff != "" {
@@ -274,7 +274,7 @@ func TestMaxConnsAndConnState(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	waitFor(t, "all closed", func() bool { st := s.Stats(); return st.Accepted == 3 && st.Lingering == 0 })
+	waitFor(t, "all closed", func() bool { return closedAll(s.Stats(), 3) })
 	mu.Lock()
 	defer mu.Unlock()
 	count := map[server.ConnState]int{}
@@ -285,4 +285,15 @@ func TestMaxConnsAndConnState(t *testing.T) {
 	if diff := cmp.Diff(want, count); diff != "" {
 		t.Errorf("ConnState calls (-want +got):\n%s", diff)
 	}
+}
+
+// closedAll reports whether n connections were accepted and every one of
+// them is closed and counted. Lingering == 0 alone is not enough: it also
+// holds while a handler still runs, before its connection starts lingering.
+func closedAll(st server.Stats, n uint64) bool {
+	var closed uint64
+	for _, v := range st.ClosedBy {
+		closed += v
+	}
+	return st.Accepted == n && st.Active == 0 && st.Lingering == 0 && closed+st.ClosedByHandler == n
 }
