@@ -2,6 +2,7 @@ package tcpstate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -89,8 +90,7 @@ func Parse(name string) (State, error) {
 			return s, nil
 		}
 	}
-	var num uint8
-	if _, err := fmt.Sscanf(n, "%d", &num); err == nil && State(num).Valid() {
+	if num, err := strconv.ParseUint(n, 10, 8); err == nil && State(num).Valid() {
 		return State(num), nil
 	}
 	return Invalid, fmt.Errorf("tcpstate: unknown state %q", name)

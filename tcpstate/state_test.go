@@ -55,8 +55,10 @@ func TestInvalidZero(t *testing.T) {
 	if s.Valid() || s != tcpstate.Invalid {
 		t.Fatalf("zero State = %v, want Invalid and not Valid", s)
 	}
-	if _, err := tcpstate.Parse("FIN-WAIT-3"); err == nil {
-		t.Fatal("Parse(FIN-WAIT-3) succeeded")
+	for _, bad := range []string{"FIN-WAIT-3", "6abc", "0", "14", "-1", ""} {
+		if s, err := tcpstate.Parse(bad); err == nil {
+			t.Errorf("Parse(%q) = %v, want an error", bad, s)
+		}
 	}
 	if got, _ := tcpstate.Parse("ESTAB"); got != tcpstate.Established {
 		t.Fatalf("Parse(ESTAB) = %v", got)
@@ -86,4 +88,26 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil || back["s"] != tcpstate.CloseWait {
 		t.Fatalf("Unmarshal = %v, %v", back, err)
 	}
+}
+
+// FuzzParse: Parse never panics, and whatever it accepts is a valid state
+// whose ss and kernel names parse back to it.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"TIME-WAIT", "TCP_FIN_WAIT2", "ESTAB", "UNCONN", "6", "0", "255", " close-wait ", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := tcpstate.Parse(in)
+		if err != nil {
+			return
+		}
+		if !s.Valid() {
+			t.Fatalf("Parse(%q) = %v without error, but it is not a valid state", in, s)
+		}
+		for _, name := range []string{s.String(), s.KernelName()} {
+			if back, err := tcpstate.Parse(name); err != nil || back != s {
+				t.Fatalf("Parse(%q) = %v, %v; want %v", name, back, err, s)
+			}
+		}
+	})
 }
