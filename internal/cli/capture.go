@@ -95,7 +95,7 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}}
+	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: o.ports.String()}
 	if o.states {
 		if s.tr, err = trace.Start(ctx, &trace.Config{Ports: o.ports}); err != nil {
 			return errors.Join(traceError(err), out.finish(true))
@@ -126,6 +126,8 @@ type captureSession struct {
 	f   capture.Formatter
 	n   uint64
 	at  time.Time // stamp of the last packet printed
+	// ports is the -port list as typed, for the hint when nothing came.
+	ports string
 }
 
 // loop runs until -c packets, Ctrl-C (ctx: a clean end, as tcpdump) or an
@@ -173,6 +175,11 @@ func (s *captureSession) summary() {
 	}
 	fmt.Fprintf(s.env.Stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n",
 		s.n, st.Packets, st.Drops)
+	if s.n == 0 {
+		fmt.Fprintf(s.env.Stderr, "no traffic on port %s of %s while capturing: is the program using that port, and "+
+			"talking through %s? (traffic to another host's address goes through another interface: -i)\n",
+			s.ports, s.c.Interface(), s.c.Interface())
+	}
 }
 
 // pcapOut is the -w file. A file that fails to be written is removed (a

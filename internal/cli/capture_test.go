@@ -141,6 +141,9 @@ func TestCaptureCount(t *testing.T) {
 	if !strings.Contains(stderr.String(), "4 packets captured\n") || !strings.Contains(stderr.String(), "0 packets dropped by kernel\n") {
 		t.Errorf("summary missing or wrong:\n%s", stderr)
 	}
+	if strings.Contains(stderr.String(), "no traffic") {
+		t.Errorf("the no-traffic hint appeared although packets were captured:\n%s", stderr)
+	}
 	if n := countPcapng(t, file); n != 4 {
 		t.Errorf("%s holds %d packets, want 4", file, n)
 	}
@@ -181,6 +184,11 @@ func TestCaptureCancel(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "0 packets captured\n") {
 		t.Errorf("summary missing:\n%s", stderr)
+	}
+	// Nothing came: one line says what to check, as issue 3 asks for a
+	// port with no traffic.
+	if !strings.Contains(stderr.String(), "no traffic on port 1 of lo") {
+		t.Errorf("no hint for a port without traffic:\n%s", stderr)
 	}
 }
 
