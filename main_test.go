@@ -2,6 +2,7 @@ package teardown_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
@@ -32,7 +33,7 @@ func pairAt(t *testing.T, host string, peerRcvBuf int) (local, peer *net.TCPConn
 	lc.SetMultipathTCP(false) // plain TCP: Go may default listeners to MPTCP
 	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
-		t.Skipf("no loopback %s here: %v", host, err)
+		testenv.Require(t, false, fmt.Sprintf("no loopback %s here: %v", host, err))
 	}
 	defer ln.Close()
 	d := net.Dialer{Control: rcvBuf(peerRcvBuf)}
@@ -86,9 +87,8 @@ func eventually(t *testing.T, what string, f func() bool) {
 // The kernel keeps TIME-WAIT as descriptor-less timewait mini-sockets.
 func timeWaitSockets(t *testing.T, local, remote net.Addr) int {
 	t.Helper()
-	if _, err := exec.LookPath("ss"); err != nil {
-		t.Skip("ss (iproute2) not installed: cannot list TIME-WAIT sockets")
-	}
+	_, err := exec.LookPath("ss")
+	testenv.Require(t, err == nil, "ss (iproute2) not installed: cannot list TIME-WAIT sockets")
 	filter := "( sport = :" + port(local) + " and dport = :" + port(remote) + " )"
 	out, err := exec.Command("ss", "-Htan", "state", "time-wait", filter).CombinedOutput()
 	if err != nil {

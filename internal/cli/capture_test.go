@@ -248,9 +248,7 @@ func TestCaptureWithoutPrivilege(t *testing.T) {
 	}
 	testenv.RequireRoot(t)
 	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("setpriv (util-linux) not installed: cannot drop CAP_NET_RAW")
-	}
+	testenv.Require(t, err == nil, "setpriv (util-linux) not installed: cannot drop CAP_NET_RAW")
 	checkNoPrivilege(t, setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-net_raw,-net_admin", os.Args[0])
 }
 

@@ -36,6 +36,21 @@ func RequireRoot(t testing.TB) {
 	t.Skip("needs root (packet capture, tracefs, network namespaces): run `sudo go test ./...` to include it")
 }
 
+// Require skips t with reason when a prerequisite (a tool, an address) is
+// missing on a developer's machine, and fails it when CI=true: CI must
+// provide everything the tests need, so a skip there would hide a feature
+// that was never tested.
+func Require(t testing.TB, ok bool, reason string) {
+	t.Helper()
+	switch {
+	case ok:
+	case InCI():
+		t.Fatalf("%s, and CI=true: .ci/run must provide it", reason)
+	default:
+		t.Skip(reason)
+	}
+}
+
 // Main runs the tests of a package and exits non-zero when they leave
 // goroutines or file descriptors behind. Use it as
 //
