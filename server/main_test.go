@@ -22,6 +22,12 @@ func serve(t testing.TB, s *server.Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, s, l)
+}
+
+// serveOn is serve on a listener of the test's own.
+func serveOn(t testing.TB, s *server.Server, l net.Listener) string {
+	t.Helper()
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(l) }()
 	t.Cleanup(func() {

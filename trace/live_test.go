@@ -377,3 +377,40 @@ func TestLiveKilledRun(t *testing.T) {
 		t.Errorf("instance %s of the killed child survives Cleanup (stat: %v)", dir, err)
 	}
 }
+
+// Two processes may clean up at once (go test runs packages in parallel,
+// and each tracer cleans at Start): one's rmdir of a stale instance then
+// races the other's, and the loser must not report an error for an
+// instance that is gone.
+func TestCleanupConcurrent(t *testing.T) {
+	testenv.RequireRoot(t)
+	if err := trace.Available(); err != nil {
+		t.Fatal(err)
+	}
+	dead := deadPID(t)
+	inst := "/sys/kernel/tracing/instances"
+	for round := range 6 {
+		var dirs []string
+		for i := range 6 {
+			d := filepath.Join(inst, fmt.Sprintf("teardown-%s-%d", dead, 100*round+i))
+			if err := os.Mkdir(d, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			dirs = append(dirs, d)
+		}
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() { errs <- trace.Cleanup() }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: concurrent Cleanup: %v", round, err)
+			}
+		}
+		for _, d := range dirs {
+			if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("round %d: %s survives (stat: %v)", round, d, err)
+			}
+		}
+	}
+}

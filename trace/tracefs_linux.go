@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/tcpteardown/teardown/internal/sys"
 )
@@ -138,9 +139,11 @@ func write(dir, file, value string) error {
 
 // removeInstance removes an instance directory; the kernel frees its
 // buffers and disables its events. It fails with EBUSY while any of its
-// files is open.
+// files is open. An instance already gone is not an error: ENOENT, or
+// ENODEV when another process's Cleanup removed it between our listing and
+// our rmdir (two test binaries of this module clean up at the same time).
 func removeInstance(dir string) error {
-	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENODEV) {
 		return fmt.Errorf("trace: remove instance: %w", err)
 	}
 	return nil
