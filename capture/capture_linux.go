@@ -57,7 +57,7 @@ func open(c *Config) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	tp, err := afpacket.NewTPacket(afpacket.OptInterface(c.Interface),
+	tp, err := newTPacket(afpacket.OptInterface(c.Interface),
 		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(blockTimeout),
 		afpacket.OptPollTimeout(pollTimeout), afpacket.OptBlockSize(blockSize),
 		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))

@@ -2,42 +2,15 @@ package sockdiag_test
 
 import (
 	"encoding/json"
-	"io"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
 
+	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/sockdiag"
 	"github.com/tcpteardown/teardown/tcpstate"
 )
-
-// serveUntilEOF accepts on l until it is closed; each connection is read
-// to EOF and then closed, so the client (which closes first) ends in
-// TIME-WAIT and the server's sockets disappear after LAST-ACK.
-func serveUntilEOF(t testing.TB, l *net.TCPListener) {
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetReadDeadline(time.Now().Add(30 * time.Second))
-				io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-}
 
 // churn opens and closes n client connections (bounded in count and time).
 func churn(t testing.TB, addr string, n int) {
@@ -59,7 +32,7 @@ func churn(t testing.TB, addr string, n int) {
 func TestChurnMatchesSS(t *testing.T) {
 	const n = 200
 	l := listen(t, "tcp4", "127.0.0.1:0")
-	serveUntilEOF(t, l)
+	testenv.ServeUntilEOF(t, l)
 	churn(t, l.Addr().String(), n)
 	p := port(l)
 	f := sockdiag.Filter{Ports: []uint16{p}}

@@ -16,6 +16,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/tcpteardown/teardown/internal/cli"
+	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/sockdiag"
 )
 
@@ -25,25 +26,7 @@ import (
 func watchListener(t *testing.T) (net.Listener, string) {
 	t.Helper()
 	l := freshListener(t)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetReadDeadline(time.Now().Add(30 * time.Second))
-				io.Copy(io.Discard, c)
-			}()
-		}
-	}()
+	testenv.ServeUntilEOF(t, l)
 	return l, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
