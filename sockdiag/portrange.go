@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // PortRange is the ephemeral port range (net.ipv4.ip_local_port_range) from
@@ -16,7 +18,17 @@ func (r PortRange) Size() int { return int(r.High) - int(r.Low) + 1 }
 
 // EphemeralPorts reads the ephemeral port range of the caller's network
 // namespace.
-func EphemeralPorts() (PortRange, error) { return ephemeralPorts() }
+func EphemeralPorts() (PortRange, error) { return EphemeralPortsIn(0) }
+
+// EphemeralPortsIn reads the ephemeral port range of the network namespace
+// nsfd (a descriptor of it, as in [Filter].NetNS; 0: the caller's).
+func EphemeralPortsIn(nsfd int) (PortRange, error) {
+	b, err := sys.ReadFileIn(nsfd, "/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return PortRange{}, fmt.Errorf("sockdiag: ephemeral port range: %w", err)
+	}
+	return ParsePortRange(string(b))
+}
 
 // ParsePortRange parses the sysctl's text, two numbers separated by
 // white space ("32768\t60999\n").

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tcpteardown/teardown/sockdiag"
@@ -20,13 +23,14 @@ func init() {
 	})
 }
 
-const watchSynopsis = "-port P [-port Q] [-interval 1s] [-once] [-json]"
+const watchSynopsis = "-port P [-port Q] [-interval 1s] [-once] [-json] [-netns NAME|PATH]"
 
 type watchOpts struct {
 	ports    []uint16
 	interval time.Duration
 	once     bool
 	json     bool
+	netns    string
 }
 
 func parseWatch(env *Env, args []string) (*watchOpts, error) {
@@ -36,6 +40,7 @@ func parseWatch(env *Env, args []string) (*watchOpts, error) {
 	fs.DurationVar(&o.interval, "interval", time.Second, "time between two looks at the socket table")
 	fs.BoolVar(&o.once, "once", false, "print one snapshot and exit")
 	fs.BoolVar(&o.json, "json", false, "print JSON, one object per snapshot")
+	fs.StringVar(&o.netns, "netns", "", "look into this network `namespace`: a name from `ip netns list`, or a path such as /proc/PID/ns/net (like ss -N)")
 	if err := Parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -66,14 +71,45 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := &watcher{opts: o, out: env.Stdout, tty: env.TTY && !o.json, cfg: alarmConfig()}
+	ns, err := openNetNS(o.netns)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	w := &watcher{opts: o, out: env.Stdout, tty: env.TTY && !o.json, nsfd: nsFD(ns), cfg: alarmConfig(nsFD(ns))}
 	return w.loop(ctx)
 }
 
-// alarmConfig uses this namespace's ephemeral port range; if it cannot be
-// read (zero range) the alarms fall back to Linux's default range.
-func alarmConfig() *sockdiag.AlarmConfig {
-	r, _ := sockdiag.EphemeralPorts()
+// openNetNS opens the namespace named by -netns: a bare name is one of
+// `ip netns add`'s, in /run/netns. An empty name is the caller's namespace
+// (nil, no error).
+func openNetNS(name string) (*os.File, error) {
+	if name == "" {
+		return nil, nil
+	}
+	path := name
+	if !strings.Contains(name, "/") {
+		path = filepath.Join("/run/netns", name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("watch: network namespace %q: %w (list them with `ip netns list`, or give /proc/PID/ns/net)", name, err)
+	}
+	return f, nil
+}
+
+// nsFD is the descriptor sockdiag takes (0: the caller's namespace).
+func nsFD(f *os.File) int {
+	if f == nil {
+		return 0
+	}
+	return int(f.Fd())
+}
+
+// alarmConfig uses the watched namespace's ephemeral port range; if it
+// cannot be read (zero range) the alarms fall back to Linux's default range.
+func alarmConfig(nsfd int) *sockdiag.AlarmConfig {
+	r, _ := sockdiag.EphemeralPortsIn(nsfd)
 	return &sockdiag.AlarmConfig{Ephemeral: r, GrowIntervals: 3}
 }
 
@@ -83,6 +119,7 @@ type watcher struct {
 	opts   *watchOpts
 	out    io.Writer
 	tty    bool
+	nsfd   int // the watched namespace (0: ours)
 	cfg    *sockdiag.AlarmConfig
 	series []sockdiag.Sample
 	drawn  int
@@ -104,7 +141,7 @@ func (w *watcher) loop(ctx context.Context) error {
 }
 
 func (w *watcher) step() error {
-	socks, err := sockdiag.List(sockdiag.Filter{Ports: w.opts.ports})
+	socks, err := sockdiag.List(sockdiag.Filter{Ports: w.opts.ports, NetNS: w.nsfd})
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}

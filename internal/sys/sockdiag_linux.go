@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"syscall"
@@ -47,44 +48,67 @@ func sockDiagSocket(nsfd int) (int, error) {
 	if nsfd <= 0 {
 		return openSockDiag()
 	}
-	type result struct {
-		fd  int
-		err error
+	fd := -1
+	err := runInNetNS(nsfd, func() (err error) { fd, err = openSockDiag(); return err })
+	if err != nil && fd >= 0 {
+		unix.Close(fd) // made inside, but the thread could not come back
 	}
-	ch := make(chan result, 1)
-	// A fresh goroutine on a locked thread enters the namespace just long
-	// enough to create the socket. If moving back fails, the goroutine ends
-	// still locked and the runtime throws the thread away, so no other code
-	// ever runs in the wrong namespace.
+	if err != nil {
+		return -1, err
+	}
+	return fd, nil
+}
+
+// ReadFileIn reads path as a thread inside network namespace nsfd sees it
+// (0: the caller's namespace). Files under /proc/sys/net belong to the
+// namespace of whoever opens them, so the namespace is entered just for
+// the open.
+func ReadFileIn(nsfd int, path string) ([]byte, error) {
+	if nsfd <= 0 {
+		return os.ReadFile(path)
+	}
+	var f *os.File
+	err := runInNetNS(nsfd, func() (err error) { f, err = os.Open(path); return err })
+	if f != nil {
+		defer f.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
+}
+
+// runInNetNS runs fn on a fresh goroutine whose locked thread enters the
+// namespace for the call. If moving back fails, the goroutine ends still
+// locked and the runtime throws the thread away, so no other code ever runs
+// in the wrong namespace.
+func runInNetNS(nsfd int, fn func() error) error {
+	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		fd, err, restored := openSockDiagIn(netns.NsHandle(nsfd))
-		ch <- result{fd, err}
+		err, restored := enterAndRun(netns.NsHandle(nsfd), fn)
+		errc <- err
 		if restored {
 			runtime.UnlockOSThread()
 		}
 	}()
-	r := <-ch
-	return r.fd, r.err
+	return <-errc
 }
 
-func openSockDiagIn(ns netns.NsHandle) (fd int, err error, restored bool) {
+func enterAndRun(ns netns.NsHandle, fn func() error) (err error, restored bool) {
 	orig, err := netns.Get()
 	if err != nil {
-		return -1, fmt.Errorf("current network namespace: %w", err), true
+		return fmt.Errorf("current network namespace: %w", err), true
 	}
 	defer orig.Close()
 	if err := netns.Set(ns); err != nil {
-		return -1, fmt.Errorf("enter network namespace (fd %d): %w", int(ns), err), true
+		return fmt.Errorf("enter network namespace (fd %d): %w", int(ns), err), true
 	}
-	fd, err = openSockDiag()
+	err = fn()
 	if rerr := netns.Set(orig); rerr != nil {
-		if err == nil {
-			unix.Close(fd)
-		}
-		return -1, fmt.Errorf("leave network namespace: %w", rerr), false
+		return errors.Join(err, fmt.Errorf("leave network namespace: %w", rerr)), false
 	}
-	return fd, err, true
+	return err, true
 }
 
 func openSockDiag() (int, error) {

@@ -2,7 +2,10 @@
 
 package sys
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 // ErrDumpInterrupted reports that a sock_diag dump must be repeated (Linux only).
 var ErrDumpInterrupted = errors.New("sock_diag dump interrupted by a concurrent change")
@@ -10,4 +13,12 @@ var ErrDumpInterrupted = errors.New("sock_diag dump interrupted by a concurrent 
 // SockDiagDump needs Linux's NETLINK_SOCK_DIAG.
 func SockDiagDump(nsfd int, req []byte, fn func(msg []byte) error) error {
 	return ErrNotSupported
+}
+
+// ReadFileIn reads path; another network namespace needs Linux.
+func ReadFileIn(nsfd int, path string) ([]byte, error) {
+	if nsfd > 0 {
+		return nil, ErrNotSupported
+	}
+	return os.ReadFile(path)
 }
