@@ -28,6 +28,10 @@ type ServerConfig struct {
 	Once       bool          // stop after the first client, as the seed's server does
 	Concurrent bool          // serve many clients at once instead of one after another
 	Out        io.Writer     // receives the printed lines; nil discards them
+	// Terminal: Out is a terminal, which echoed the user's ^C without a
+	// newline; the Ctrl-C summary then starts on a line of its own, as the
+	// seed's does (it prints "\nreceived %d datagrams\n").
+	Terminal bool
 
 	// BeforeClose, when set, is called with each client connection just
 	// before the server closes it, from the goroutine serving it. Tests use
@@ -117,7 +121,11 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) acceptFailed(ctx context.Context, wg *sync.WaitGroup, err error) error {
 	wg.Wait() // every session has printed its last line
 	if ctx.Err() != nil {
-		s.printf("received %d datagrams\n", s.received.Load())
+		nl := ""
+		if s.cfg.Terminal {
+			nl = "\n"
+		}
+		s.printf("%sreceived %d datagrams\n", nl, s.received.Load())
 		return nil
 	}
 	return fmt.Errorf("serve: accept: %w", err)

@@ -193,3 +193,26 @@ func TestSecondWriteAfterClientClose(t *testing.T) {
 		t.Errorf("server output (-want +got):\n%s", diff)
 	}
 }
+
+// On a terminal the user's ^C is echoed without a newline: the Ctrl-C
+// summary starts on a line of its own, as the seed's does; piped output
+// has no blank line.
+func TestServerCtrlCSummaryLine(t *testing.T) {
+	for _, tt := range []struct {
+		terminal bool
+		want     string
+	}{
+		{terminal: true, want: "\nreceived 0 datagrams\n"},
+		{terminal: false, want: "received 0 datagrams\n"},
+	} {
+		t.Run(fmt.Sprintf("terminal=%v", tt.terminal), func(t *testing.T) {
+			srv := startServer(t, echo.ServerConfig{Terminal: tt.terminal})
+			if err := srv.stop(t); err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, srv.out.String()); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -19,7 +19,8 @@ const (
 	// ephemeral ports (C28: the active closer holds TIME-WAIT).
 	AlarmTimeWaitPorts AlarmKind = "time-wait-ports"
 	// AlarmOrphans: sockets closed by their application that the kernel
-	// still works on (FIN-WAIT-1, CLOSING, LAST-ACK).
+	// still works on (FIN-WAIT-1, CLOSING, LAST-ACK) and whose peer has
+	// stopped acknowledging: their retransmission or probe timer fired.
 	AlarmOrphans AlarmKind = "orphans"
 	// AlarmFinWait2Orphans: closed sockets waiting for a FIN the peer does
 	// not send (the peer is likely stuck in CLOSE-WAIT).
@@ -123,13 +124,15 @@ func timeWaitPorts(s Sample, cfg AlarmConfig) *Alarm {
 		tw, tw*100/size, size, cfg.Ephemeral.Low, cfg.Ephemeral.High)}
 }
 
+// orphans fires only on orphans the kernel is retransmitting for: every
+// close of a busy server leaves an orphan for a moment (LAST-ACK until the
+// peer's last ACK), which is no finding.
 func orphans(s Sample) *Alarm {
-	n := s.Orphans - s.OrphansFinWait2
-	if n <= 0 {
+	if s.OrphansRetrying <= 0 {
 		return nil
 	}
 	return &Alarm{AlarmOrphans, fmt.Sprintf(
-		"%d orphaned socket(s): closed by the application, the kernel still sends their data and FIN (FIN-WAIT-1, CLOSING, LAST-ACK); past net.ipv4.tcp_max_orphans they are reset and the data is lost", n)}
+		"%d orphaned socket(s) retransmitting: closed by the application, the kernel still resends their data or FIN (FIN-WAIT-1, CLOSING, LAST-ACK) and the peer does not acknowledge; after net.ipv4.tcp_orphan_retries, or past net.ipv4.tcp_max_orphans, they are reset and the data is lost", s.OrphansRetrying)}
 }
 
 func finWait2Orphans(s Sample) *Alarm {

@@ -54,9 +54,10 @@ func TestAlarms(t *testing.T) {
 		{name: "time-wait against Linux's default range",
 			series: one(sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.TimeWait: 23000}}),
 			want:   []sockdiag.AlarmKind{sockdiag.AlarmTimeWaitPorts}, says: []string{"28232"}},
-		{name: "orphans", series: one(sockdiag.Sample{Orphans: 2}),
-			want: []sockdiag.AlarmKind{sockdiag.AlarmOrphans}, says: []string{"2 orphaned"}},
-		{name: "FIN-WAIT-2 orphans apart from the others", series: one(sockdiag.Sample{Orphans: 5, OrphansFinWait2: 3}),
+		{name: "orphans retransmitting", series: one(sockdiag.Sample{Orphans: 2, OrphansRetrying: 2}),
+			want: []sockdiag.AlarmKind{sockdiag.AlarmOrphans}, says: []string{"2 orphaned socket(s) retransmitting"}},
+		{name: "orphans of a busy server, not retransmitting", series: one(sockdiag.Sample{Orphans: 7})},
+		{name: "FIN-WAIT-2 orphans apart from the others", series: one(sockdiag.Sample{Orphans: 5, OrphansFinWait2: 3, OrphansRetrying: 2}),
 			want: []sockdiag.AlarmKind{sockdiag.AlarmOrphans, sockdiag.AlarmFinWait2Orphans}, says: []string{"2 orphaned", "3 FIN-WAIT-2", "CLOSE-WAIT"}},
 		{name: "accept queue full", series: one(sockdiag.Sample{Listeners: []sockdiag.Listener{{Local: lAddr, Queued: 129, Backlog: 128}}}),
 			want: []sockdiag.AlarmKind{sockdiag.AlarmAcceptQueueFull}, says: []string{"127.0.0.1:9527", "129/128", "C25"}},
@@ -66,9 +67,10 @@ func TestAlarms(t *testing.T) {
 		{name: "empty queue of a zero backlog", series: one(sockdiag.Sample{Listeners: []sockdiag.Listener{{Local: lAddr, Backlog: 0}}})},
 		{name: "everything at once",
 			series: append(closeWaits(0, 1, 2), sockdiag.Sample{
-				Counts:    map[tcpstate.State]int{tcpstate.CloseWait: 3, tcpstate.TimeWait: 90},
-				Orphans:   1,
-				Listeners: []sockdiag.Listener{{Local: lAddr, Queued: 5, Backlog: 4}},
+				Counts:          map[tcpstate.State]int{tcpstate.CloseWait: 3, tcpstate.TimeWait: 90},
+				Orphans:         1,
+				OrphansRetrying: 1,
+				Listeners:       []sockdiag.Listener{{Local: lAddr, Queued: 5, Backlog: 4}},
 			}),
 			cfg: small,
 			want: []sockdiag.AlarmKind{sockdiag.AlarmCloseWaitGrowing, sockdiag.AlarmTimeWaitPorts,
@@ -106,6 +108,8 @@ func TestSummarize(t *testing.T) {
 	rows := []sockdiag.Socket{
 		{State: tcpstate.Established, Local: a, Remote: b, Inode: 1},
 		{State: tcpstate.FinWait1, Local: b, Remote: a, Orphan: true},
+		{State: tcpstate.LastAck, Local: b, Remote: a, Orphan: true, Timer: sockdiag.TimerOn, Retrans: 2},
+		{State: tcpstate.LastAck, Local: a, Remote: b, Orphan: true, Timer: sockdiag.TimerOn},
 		{State: tcpstate.FinWait2, Local: b, Remote: a, Orphan: true},
 		{State: tcpstate.TimeWait, Local: b, Remote: a},
 		{State: tcpstate.Listen, Local: a, RecvQ: 2, SendQ: 128, Inode: 2},
@@ -114,10 +118,11 @@ func TestSummarize(t *testing.T) {
 	want := sockdiag.Sample{
 		At: at,
 		Counts: map[tcpstate.State]int{tcpstate.Established: 1, tcpstate.FinWait1: 1, tcpstate.FinWait2: 1,
-			tcpstate.TimeWait: 1, tcpstate.Listen: 1},
+			tcpstate.LastAck: 2, tcpstate.TimeWait: 1, tcpstate.Listen: 1},
 		Listeners:       []sockdiag.Listener{{Local: a, Queued: 2, Backlog: 128}},
-		Orphans:         2,
+		Orphans:         4,
 		OrphansFinWait2: 1,
+		OrphansRetrying: 1,
 	}
 	if diff := gocmp.Diff(want, sockdiag.Summarize(at, rows), addrPortEqual); diff != "" {
 		t.Errorf("Summarize (-want +got):\n%s", diff)

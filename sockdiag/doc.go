@@ -59,6 +59,10 @@
 // in FIN-WAIT-1, FIN-WAIT-2, CLOSING and LAST-ACK. Orphans
 // in FIN-WAIT-1, CLOSING or LAST-ACK are finishing their work; past
 // net.ipv4.tcp_max_orphans the kernel resets them and their data is lost.
+// Every close of a busy server leaves one for a moment (LAST-ACK until the
+// peer's last ACK); one whose retransmission or probe timer has already
+// fired (ss: timer:(on,…,N) with N > 0) has a peer that stopped answering,
+// and only those raise the orphans alarm.
 // An orphan in FIN-WAIT-2 has had its FIN acknowledged and waits for the
 // peer's; it must not wait forever (C15), so it lives
 // net.ipv4.tcp_fin_timeout seconds. When that is at most 60 s (the default
@@ -89,8 +93,8 @@
 //
 // [Alarms] turns a series of [Sample] values into those diagnoses: a
 // CLOSE-WAIT count that grows in each of the last intervals, TIME-WAIT near
-// the ephemeral port range, orphans, FIN-WAIT-2 orphans, and a full accept
-// queue. `teardown watch` prints them with a one-line explanation each.
+// the ephemeral port range, retransmitting orphans, FIN-WAIT-2 orphans, and
+// a full accept queue. `teardown watch` prints them with a one-line explanation each.
 //
 // # Namespaces and filtering
 //

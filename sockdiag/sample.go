@@ -18,6 +18,11 @@ type Sample struct {
 	// OrphansFinWait2 counts the orphans in FIN-WAIT-2: closed by their
 	// application, acknowledged by the peer, waiting for the peer's FIN.
 	OrphansFinWait2 int
+	// OrphansRetrying counts the other orphans whose pending timer has
+	// already fired (retransmission or zero-window probe): the peer does not
+	// acknowledge their data or FIN. A healthy busy server always has a few
+	// orphans for a moment (LAST-ACK until the final ACK); these are stuck.
+	OrphansRetrying int
 }
 
 // Listener is the accept queue of one listening socket (C25): Queued
@@ -44,8 +49,11 @@ func Summarize(at time.Time, socks []Socket) Sample {
 			s.Listeners = append(s.Listeners, Listener{Local: k.Local, Queued: k.RecvQ, Backlog: k.SendQ})
 		case k.Orphan:
 			s.Orphans++
-			if k.State == tcpstate.FinWait2 {
+			switch {
+			case k.State == tcpstate.FinWait2:
 				s.OrphansFinWait2++
+			case k.Retrans > 0 && (k.Timer == TimerOn || k.Timer == TimerProbe):
+				s.OrphansRetrying++
 			}
 		}
 	}

@@ -18,7 +18,7 @@ func init() {
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := NewFlagSet(env, "serve", "[-addr 127.0.0.1:9527] [-delay 5s] [-once] [-concurrent]")
-	cfg := echo.ServerConfig{Out: env.Stdout}
+	cfg := echo.ServerConfig{Out: env.Stdout, Terminal: env.TTY}
 	fs.StringVar(&cfg.Addr, "addr", echo.DefaultAddr, "address to listen on")
 	fs.DurationVar(&cfg.Delay, "delay", 5*time.Second, "time the server \"works\" before each reply (the window for close or shutdown)")
 	fs.BoolVar(&cfg.Once, "once", false, "exit after the first client, as the seed's server does")
