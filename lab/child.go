@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -28,8 +29,10 @@ func init() {
 	}
 }
 
-// childMain runs a child: "actor" executes forwarded steps; "hold:D" keeps
-// its inherited socket (descriptor 3) for D and exits without closing it.
+// childMain runs a child: "actor" executes forwarded steps, with the
+// sockets the parent bound for it ("actor listen=5 udp=6": descriptors 5
+// and 6); "hold:D" keeps its inherited socket (descriptor 3) for D and
+// exits without closing it.
 func childMain(mode string) int {
 	if d, ok := strings.CutPrefix(mode, "hold:"); ok {
 		dur, _ := time.ParseDuration(d)
@@ -39,6 +42,16 @@ func childMain(mode string) int {
 	in, out := os.NewFile(3, "requests"), os.NewFile(4, "responses")
 	dec, enc := json.NewDecoder(in), json.NewEncoder(out)
 	a := &actor{fd: -1, orig: -1, dup: -1, listener: -1, prebound: -1, udp: -1}
+	for _, f := range strings.Fields(mode)[1:] {
+		name, v, _ := strings.Cut(f, "=")
+		fd, _ := strconv.Atoi(v)
+		switch name {
+		case "listen":
+			a.prebound = fd
+		case "udp":
+			a.udp = fd
+		}
+	}
 	for {
 		var req request
 		if dec.Decode(&req) != nil {
@@ -72,8 +85,9 @@ type child struct {
 	done chan struct{}
 }
 
-// startChild starts an actor child. extra, if set, becomes its descriptor 3.
-func startChild(ctx context.Context, mode string, extra *os.File) (*child, error) {
+// startChild starts a child. A holder ("hold:D") gets extra[0] as its
+// descriptor 3; an actor gets its pipes as 3 and 4, and extra from 5 on.
+func startChild(ctx context.Context, mode string, extra ...*os.File) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("lab: find this program to start a child process: %w", err)
@@ -82,10 +96,12 @@ func startChild(ctx context.Context, mode string, extra *os.File) (*child, error
 	cmd.Env = append(os.Environ(), childEnv+"="+mode)
 	c := &child{cmd: cmd, done: make(chan struct{})}
 	var theirs []*os.File
-	if extra != nil {
-		cmd.ExtraFiles = []*os.File{extra}
+	if strings.HasPrefix(mode, "hold:") {
+		cmd.ExtraFiles = extra
 	} else if theirs, err = c.pipes(); err != nil {
 		return nil, err
+	} else {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, extra...)
 	}
 	err = cmd.Start()
 	for _, f := range theirs {

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -39,10 +40,9 @@ func (r *run) socketMaker() func(int) (int, error) {
 	}
 }
 
+// A process actor's sockets are bound here too, in the parent, and handed
+// to its child when it starts (startChildren).
 func (r *run) prebindActor(a *actor) error {
-	if a.process {
-		return nil // a child makes its own sockets
-	}
 	for _, st := range r.stepsOf(a.name) {
 		switch {
 		case st.Op == "listen" && st.Opts["port"] == "" && a.prebound < 0 && !r.hasListen(a.name):
@@ -147,17 +147,41 @@ func (r *run) startChildren() error {
 		}
 		// Started on a thread inside the run's namespace, the child
 		// inherits it: its sockets live next to the others.
+		a := r.actors[decl.Name]
+		mode, socks := childSockets(a)
 		var c *child
 		err := r.inNS(func() (err error) {
-			c, err = startChild(r.ctx, "actor", nil)
+			c, err = startChild(r.ctx, mode, socks...)
 			return err
 		})
+		for _, f := range socks {
+			f.Close() // the child has its own reference: exit or kill ends the socket
+		}
+		a.prebound, a.udp = -1, -1
 		if err != nil {
 			return err
 		}
-		r.actors[decl.Name].child = c
+		a.child = c
 	}
 	return nil
+}
+
+// childSockets wraps a process actor's pre-bound sockets for its child,
+// which finds them from descriptor 5 on (3 and 4 are its pipes), and names
+// them in the child's mode: "actor listen=5 udp=6".
+func childSockets(a *actor) (string, []*os.File) {
+	mode := "actor"
+	var files []*os.File
+	for _, s := range []struct {
+		name string
+		fd   int
+	}{{"listen", a.prebound}, {"udp", a.udp}} {
+		if s.fd >= 0 {
+			mode += fmt.Sprintf(" %s=%d", s.name, 5+len(files))
+			files = append(files, os.NewFile(uintptr(s.fd), s.name))
+		}
+	}
+	return mode, files
 }
 
 func (r *run) markReady(name string) {
