@@ -46,7 +46,7 @@ func spawn(args []string) *exec.Cmd {
 // the claims of issue 5 that do not depend on speed hold.
 func TestRunSmall(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 8 server processes")
+		t.Skip("starts 10 server processes")
 	}
 	cfg := bench.Config{Duration: 400 * time.Millisecond, Conns: 8, Hold: 100, Pipelined: 40,
 		Workloads: bench.Workloads, Servers: []string{bench.ClosePlain, bench.CloseTeardown},
@@ -65,12 +65,18 @@ func TestRunSmall(t *testing.T) {
 	}{
 		{"churn/plain", func(r bench.Result) bool { return r.Conns > 0 && r.Lost == 0 && r.CPUPerConn > 0 }},
 		{"churn/teardown", func(r bench.Result) bool { return r.Conns > 0 && r.Lost == 0 && r.Ratio["cpu_us_per_conn"] > 0 }},
+		{"churn-paired/teardown", func(r bench.Result) bool { return r.Conns > 0 && r.Lost == 0 && r.Ratio["cpu_us_per_conn"] > 0 }},
 		{"pipelined/teardown", func(r bench.Result) bool { return r.Complete == 40 && r.Lost == 0 }},
 		// A plain close with the second request unread: RST, replies cut.
 		{"pipelined/plain", func(r bench.Result) bool { return r.Lost > 0 }},
 		{"hold/teardown", func(r bench.Result) bool { return r.Held == 100 && r.GoroutinesPerConn < 0.5 }},
 		{"hold/plain", func(r bench.Result) bool { return r.Held == 0 }},
 		{"shutdown/teardown", func(r bench.Result) bool { return r.Lost == 0 && r.Complete > 0 }},
+	}
+	// Paired: the clients alternate, so the servers got the same number of
+	// connections, give or take the ones in flight at the end.
+	if a, b := got["churn-paired/plain"].Conns, got["churn-paired/teardown"].Conns; a == 0 || max(a, b)-min(a, b) > uint64(cfg.Conns) {
+		t.Errorf("churn-paired: plain got %d connections, teardown %d: not alternated", a, b)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

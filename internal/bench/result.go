@@ -52,7 +52,7 @@ func (r Result) brief() string {
 	switch r.Workload {
 	case Hold:
 		return fmt.Sprintf("held %d, %.2f KiB RSS/conn", r.Held, r.KiBPerConn)
-	case Churn:
+	case Churn, ChurnPaired:
 		return fmt.Sprintf("%.0f conn/s, %.1f µs CPU/conn", r.ConnPerSec, r.CPUPerConn)
 	}
 	return fmt.Sprintf("%d complete, %d lost", r.Complete, r.Lost)
@@ -115,16 +115,17 @@ func WriteTable(w io.Writer, rs []Result) error {
 }
 
 var header = map[string]string{
-	Churn:     "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
-	Pipelined: "conns\tcomplete\ttruncated\treset after complete\tlost %\t×plain\t",
-	Hold:      "held\tRSS KiB/conn\tGo KiB/conn\tgoroutines/conn\t",
-	Shutdown:  "accepted\tcomplete\tlost\t×plain\trefused\taborted\t",
+	Churn:       "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
+	ChurnPaired: "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
+	Pipelined:   "conns\tcomplete\ttruncated\treset after complete\tlost %\t×plain\t",
+	Hold:        "held\tRSS KiB/conn\tGo KiB/conn\tgoroutines/conn\t",
+	Shutdown:    "accepted\tcomplete\tlost\t×plain\trefused\taborted\t",
 }
 
 // row is one server's line. Hold has no ratio: plain holds nothing.
 func (r Result) row() string {
 	switch r.Workload {
-	case Churn:
+	case Churn, ChurnPaired:
 		return fmt.Sprintf("%.0f\t%s\t%.1f\t%s\t%.0f\t%s\t%.0f\t%s\t%d\t", r.ConnPerSec, r.ratio("conn_per_s"),
 			r.CPUPerConn, r.ratio("cpu_us_per_conn"), r.CloseP50, r.ratio("close_p50_us"),
 			r.CloseP99, r.ratio("close_p99_us"), r.Lost)

@@ -11,14 +11,15 @@ import (
 
 // The workloads, in run order.
 const (
-	Churn     = "churn"
-	Pipelined = "pipelined"
-	Hold      = "hold"
-	Shutdown  = "shutdown"
+	Churn       = "churn"
+	ChurnPaired = "churn-paired" // churn against every server at once (paired.go)
+	Pipelined   = "pipelined"
+	Hold        = "hold"
+	Shutdown    = "shutdown"
 )
 
 // Workloads lists them.
-var Workloads = []string{Churn, Pipelined, Hold, Shutdown}
+var Workloads = []string{Churn, ChurnPaired, Pipelined, Hold, Shutdown}
 
 // Config is one benchmark run. Zero fields get the defaults of
 // DefaultConfig.
@@ -47,6 +48,17 @@ func DefaultConfig() Config {
 func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	var out []Result
 	for _, w := range cfg.Workloads {
+		if w == ChurnPaired {
+			rs, err := runPaired(ctx, &cfg)
+			if err != nil {
+				return out, err
+			}
+			for _, r := range rs {
+				cfg.progress("bench: %-12s %-18s %s", w, r.Server, r.brief())
+			}
+			out = append(out, rs...)
+			continue
+		}
 		for _, s := range cfg.Servers {
 			if ctx.Err() != nil {
 				return out, ctx.Err()
@@ -55,7 +67,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 			if err != nil {
 				return out, err
 			}
-			cfg.progress("bench: %-9s %-18s %s", w, Label(s), r.brief())
+			cfg.progress("bench: %-12s %-18s %s", w, Label(s), r.brief())
 			out = append(out, r)
 		}
 	}
