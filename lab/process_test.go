@@ -34,19 +34,42 @@ expect call cli read#1 = EOF
 expect packet srv>cli F.
 `
 
-func TestProcessActorListens(t *testing.T) {
-	s, err := lab.Parse("process-server.scn", strings.NewReader(processServer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := lab.RunScenario(context.Background(), s, nil)
-	if len(res) != 1 {
-		t.Fatalf("%d results, want 1", len(res))
-	}
-	checkResults(t, 0, res)
-	for _, e := range res[0].Expects {
-		if e.Skipped {
-			t.Logf("skipped without root: %s", e.Text)
-		}
+// The same for a process actor's UDP socket: bound by the parent, so a
+// thread can send to it by name.
+const processUDP = `scenario process-udp
+title a process actor receives a datagram
+claims C26
+actor srv process
+actor cli
+
+srv: udp
+srv: signal up
+cli: udp
+cli: wait up
+cli: sendto srv "ping"
+srv: recv wait=1s
+
+expect call cli sendto#1 = 4
+expect call srv recv#1 = 4
+`
+
+func TestProcessActorServes(t *testing.T) {
+	for name, text := range map[string]string{"tcp": processServer, "udp": processUDP} {
+		t.Run(name, func(t *testing.T) {
+			s, err := lab.Parse(name+".scn", strings.NewReader(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := lab.RunScenario(context.Background(), s, nil)
+			if len(res) != 1 {
+				t.Fatalf("%d results, want 1", len(res))
+			}
+			checkResults(t, 0, res)
+			for _, e := range res[0].Expects {
+				if e.Skipped {
+					t.Logf("skipped without root: %s", e.Text)
+				}
+			}
+		})
 	}
 }
