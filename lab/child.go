@@ -103,7 +103,7 @@ func startChild(ctx context.Context, mode string, extra ...*os.File) (*child, er
 	} else {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, extra...)
 	}
-	err = cmd.Start()
+	err = startWhenNoClose(cmd.Start) // see forkgate.go
 	for _, f := range theirs {
 		f.Close()
 	}

@@ -129,7 +129,7 @@ func (a *actor) bindNew(req *request) (int, Call) {
 		return -1, Call{Op: "socket", Result: errResult(err)}
 	}
 	if err := sockOpts(fd, &req.Step); err != nil {
-		sys.Close(fd)
+		closeSock(fd)
 		return -1, Call{Op: "setsockopt", Result: errResult(err)}
 	}
 	addr := req.Addr

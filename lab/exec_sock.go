@@ -28,7 +28,7 @@ func (a *actor) close(req *request) []Call {
 		if fd < 0 {
 			return "", errNoSock
 		}
-		return "ok", sys.Close(fd)
+		return "ok", closeSock(fd)
 	})
 	for _, f := range []*int{&a.fd, &a.orig, &a.dup, &a.listener} {
 		if *f == fd {

@@ -81,7 +81,7 @@ func (r *run) bindNew(a *actor, typ int, st *Step) (int, netip.AddrPort, error) 
 		ap, err = sys.SockName(fd)
 	}
 	if err != nil {
-		sys.Close(fd)
+		closeSock(fd)
 		return -1, ap, fmt.Errorf("%s:%d: bind 127.0.0.1:0: %w", r.s.File, st.Line, err)
 	}
 	r.addSock(ap, netip.AddrPort{}, a.name)
@@ -133,7 +133,7 @@ func (r *run) reserveClosed() error {
 	if err != nil {
 		return err
 	}
-	sys.Close(fd)
+	closeSock(fd)
 	r.udpAt["closed"], r.listenAt["closed"] = ap, ap
 	return nil
 }
