@@ -56,12 +56,17 @@ func newBurst() (*burst, error) {
 }
 
 // close releases every descriptor still open, on every path out of a test.
+// It may run twice (explicitly, then deferred): a number closed twice could
+// by then belong to another descriptor.
 func (b *burst) close() {
 	for fd := range b.conns {
 		unix.Close(fd)
 	}
 	clear(b.conns)
-	unix.Close(b.ep)
+	if b.ep >= 0 {
+		unix.Close(b.ep)
+		b.ep = -1
+	}
 }
 
 // dialAll issues n connects to addr without waiting for any of them.
