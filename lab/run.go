@@ -72,6 +72,7 @@ type run struct {
 	ready    map[string]chan struct{} // closed when an actor listens
 	listenAt map[string]netip.AddrPort
 	udpAt    map[string]netip.AddrPort
+	claimed  []int // host sockets holding the run's ports (bindPort)
 }
 
 // SockRef ties an address pair to the actor that owns the socket, so that
@@ -334,6 +335,9 @@ func (r *run) ports() []uint16 {
 func (r *run) cleanup() {
 	for _, a := range r.actors {
 		a.cleanup()
+	}
+	for _, fd := range r.claimed {
+		closeSock(fd)
 	}
 	if r.ns != nil {
 		r.ns.Close()

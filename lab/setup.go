@@ -98,7 +98,7 @@ func init() { nextPort.Store(uint32(time.Now().UnixNano() % 10000)) }
 
 // bindPort binds fd to 127.0.0.1: on the host to a port the kernel picks,
 // in the run's own namespace to the next port of 20000–29999 that is free
-// there.
+// there and that the run could claim on the host.
 func (r *run) bindPort(fd int) error {
 	if r.ns == nil {
 		return sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
@@ -106,11 +106,36 @@ func (r *run) bindPort(fd int) error {
 	var err error
 	for range 50 {
 		p := 20000 + uint16(nextPort.Add(1)%10000)
+		if !r.claim(p) {
+			err = fmt.Errorf("port %d is taken on the host", p)
+			continue
+		}
 		if err = sys.Bind(fd, netip.AddrPortFrom(loopback, p)); sys.ErrnoName(err) != "EADDRINUSE" {
 			return err
 		}
 	}
 	return err
+}
+
+// claim binds a TCP socket to 127.0.0.1:p in the host's namespace and keeps
+// it until the run ends. The state tracepoints are global: a run's tracer
+// sees every namespace's sockets on its ports, so two lab processes (or a
+// host program) on the same port number would mix their transitions. Every
+// run claims its ports on the host first, and a port that some other socket
+// holds there is skipped.
+func (r *run) claim(p uint16) bool {
+	fd, err := sys.Socket(false, sys.Stream)
+	if err != nil {
+		return true // no worse than before: the port is still used
+	}
+	if sys.Bind(fd, netip.AddrPortFrom(loopback, p)) != nil {
+		closeSock(fd)
+		return false
+	}
+	r.mu.Lock()
+	r.claimed = append(r.claimed, fd)
+	r.mu.Unlock()
+	return true
 }
 
 func (r *run) usesClosedPort() bool {
