@@ -239,7 +239,7 @@ func softnetDropped() (uint64, error) {
 // tcpExt reads the kernel's TcpExt counters (/proc/net/netstat): a header
 // line of names, then a line of values.
 func tcpExt() (map[string]uint64, error) {
-	data, err := os.ReadFile("/proc/net/netstat")
+	data, err := os.ReadFile("/proc/thread-self/net/netstat") // the calling thread's namespace; /proc/net is the process's
 	if err != nil {
 		return nil, err
 	}
