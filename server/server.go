@@ -181,18 +181,20 @@ func (s *Server) endActive(c net.Conn) (aborted bool) {
 // finish accounts a connection whose descriptor is closed. The lingerer and
 // the fallback call it exactly once per connection handed to them.
 func (s *Server) finish(c net.Conn, r teardown.Report, lingered bool) {
+	// Counted as closed before it stops lingering: Stats never shows a
+	// connection in neither (Stats reads Lingering before ClosedBy).
+	s.stats.record(r)
 	if lingered {
 		s.stats.lingering.Add(-1)
 	}
-	s.stats.record(r)
 	s.release()
 	s.setState(c, StateClosed)
 }
 
 // handlerClosed accounts a connection the handler closed itself.
 func (s *Server) handlerClosed(c net.Conn) {
-	s.stats.lingering.Add(-1)
 	s.stats.byHandler.Add(1)
+	s.stats.lingering.Add(-1)
 	s.release()
 	s.setState(c, StateClosed)
 }

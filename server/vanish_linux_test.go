@@ -56,10 +56,10 @@ func TestVanishedPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(gone)
-	waitFor(t, "the release", func() bool { return s.Stats().Accepted == 1 && s.Stats().Lingering == 0 && s.Stats().Active == 0 })
+	waitFor(t, "the release", func() bool { return closedAll(s.Stats(), 1) })
 	want := map[teardown.Outcome]uint64{teardown.IdleTimeout: 1}
 	if diff := cmp.Diff(want, s.Stats().ClosedBy); diff != "" {
-		t.Errorf("ClosedBy (-want +got):\n%s", diff)
+		t.Errorf("ClosedBy (-want +got):\n%s\nstats: %v", diff, s.Stats())
 	}
 }
 
