@@ -114,14 +114,51 @@ func NewFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 }
 
 // Parse parses args and turns a flag error into a usage error (exit 2).
+// Flags may come anywhere among the arguments, as users of go, git and ss
+// expect (`lab run seed-close -json`); "--" ends the flags. The arguments
+// that are not flags are left in order, read with fs.Args.
 func Parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var rest []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &ExitError{Code: 2, Err: err}
 		}
-		return &ExitError{Code: 2, Err: err}
+		left := fs.Args()
+		if endedByDashDash(fs, args, len(args)-len(left)) {
+			rest = append(rest, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, rest...))
+}
+
+// endedByDashDash reports whether flag parsing of args stopped because it
+// consumed a "--" at args[k-1] (and not because "--" was a flag's value).
+func endedByDashDash(fs *flag.FlagSet, args []string, k int) bool {
+	if k == 0 || args[k-1] != "--" {
+		return false
+	}
+	if k == 1 {
+		return true
+	}
+	prev := strings.TrimLeft(args[k-2], "-")
+	if !strings.HasPrefix(args[k-2], "-") || strings.Contains(prev, "=") {
+		return true
+	}
+	f := fs.Lookup(prev)
+	if f == nil {
+		return true
+	}
+	b, isBool := f.Value.(interface{ IsBoolFlag() bool })
+	return isBool && b.IsBoolFlag() // a bool flag takes no value: "--" ended the flags
 }
 
 // IsTerminal reports whether f is a character device (a terminal).

@@ -40,7 +40,7 @@ func (f *labFlags) register(fs *flag.FlagSet) {
 
 func runLab(ctx context.Context, env *Env, args []string) error {
 	var f labFlags
-	fs := NewFlagSet(env, "lab", "[-json] [-pcap DIR] [-lang zh] [list | run NAME|FILE...]")
+	fs := NewFlagSet(env, "lab", "[-json] [-pcap DIR] [-lang zh] [-variant V] [list | run NAME|FILE...]")
 	f.register(fs)
 	if err := Parse(fs, args); err != nil {
 		return err
@@ -53,12 +53,9 @@ func runLab(ctx context.Context, env *Env, args []string) error {
 	case "list":
 		return labList(env)
 	case "run":
-		fs2 := NewFlagSet(env, "lab run", "[-json] [-pcap DIR] [-lang zh] [-variant V] NAME|FILE...")
-		f.register(fs2)
-		if err := Parse(fs2, rest[1:]); err != nil {
-			return err
-		}
-		return labRun(ctx, env, &f, fs2.Args())
+		// Flags may stand anywhere (`lab run seed-close -json`): Parse has
+		// already read them all, so what follows "run" is names.
+		return labRun(ctx, env, &f, rest[1:])
 	}
 	return Usagef("lab: unknown subcommand %q: use `teardown lab`, `teardown lab list` or `teardown lab run NAME`", rest[0])
 }
