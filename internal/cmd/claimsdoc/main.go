@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -54,12 +55,5 @@ func run(out string) error {
 		return err
 	}
 	_, err = f.Write(b.Bytes())
-	return errorsJoin(err, f.Close())
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return errors.Join(err, f.Close())
 }
