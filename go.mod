@@ -12,4 +12,6 @@ require (
 	github.com/gopacket/gopacket v1.7.7
 	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.47.0
+	golang.org/x/text v0.43.0
 )

@@ -1,19 +1,22 @@
 // Command teardown runs the lab (every seed claim on the real kernel), the
 // seed's echo server and client, packet capture, the socket-table watcher and
-// the benchmarks. `teardown help` lists the subcommands.
+// the benchmarks. `teardown help` lists the subcommands and the exit codes:
+// 0 ok, 1 a failure found, 2 bad usage or a missing privilege, 130
+// interrupted.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"github.com/tcpteardown/teardown/internal/cli"
-	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 func main() {
@@ -24,13 +27,37 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, TTY: cli.IsTerminal(os.Stdout)}
-	if env.TTY {
-		env.Width = sys.TermWidth(int(os.Stdout.Fd()))
-	}
+	env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	env.TTY, env.Width = terminal(os.Stdout)
 	err := cli.Run(ctx, env, os.Args[1:])
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(os.Stderr, "teardown: %s\n", cli.OneLine(err))
+	os.Exit(report(os.Stderr, err, ctx.Err() != nil))
+}
+
+// terminal reports whether f is a terminal and its width in columns (0 when
+// unknown). x/term asks the tty driver (TCGETS), so /dev/null, a character
+// device but no terminal, is not taken for one.
+func terminal(f *os.File) (tty bool, width int) {
+	fd := int(f.Fd())
+	if !term.IsTerminal(fd) {
+		return false, 0
 	}
-	os.Exit(cli.Code(err))
+	if w, _, err := term.GetSize(fd); err == nil {
+		width = w
+	}
+	return true, width
+}
+
+// report prints err's one line (if it needs one) and returns the exit code.
+// A run that Ctrl-C or SIGTERM cut short ends with "teardown: interrupted"
+// and 130, as shells report a process killed by SIGINT.
+func report(w io.Writer, err error, signalled bool) int {
+	code := cli.Code(err)
+	switch {
+	case err == nil || cli.Quiet(err):
+	case signalled && errors.Is(err, context.Canceled):
+		fmt.Fprintln(w, "teardown: interrupted")
+	default:
+		fmt.Fprintf(w, "teardown: %s\n", cli.OneLine(err))
+	}
+	return code
 }

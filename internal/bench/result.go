@@ -97,8 +97,10 @@ func WriteJSON(w io.Writer, rs []Result) error {
 	return enc.Encode(rs)
 }
 
-// WriteTable writes one table per workload.
+// WriteTable writes one table per workload, in 80 columns (a legend
+// first, so that the headers can be short).
 func WriteTable(w io.Writer, rs []Result) error {
+	fmt.Fprint(w, legend)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	last := ""
 	for _, r := range rs {
@@ -114,12 +116,19 @@ func WriteTable(w io.Writer, rs []Result) error {
 	return tw.Flush()
 }
 
+// legend explains the short headers of the tables below it.
+const legend = `× = ratio to plain in the same run; cpu µs = server CPU per connection;
+p50, p99 µs = close latency (handler return to descriptor closed);
+late RST = reset after the complete reply.
+
+`
+
 var header = map[string]string{
-	Churn:       "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
-	ChurnPaired: "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
-	Pipelined:   "conns\tcomplete\ttruncated\treset after complete\tlost %\t×plain\t",
+	Churn:       "conn/s\t×\tcpu µs\t×\tp50 µs\t×\tp99 µs\t×\tlost\t",
+	ChurnPaired: "conn/s\t×\tcpu µs\t×\tp50 µs\t×\tp99 µs\t×\tlost\t",
+	Pipelined:   "conns\tcomplete\ttruncated\tlate RST\tlost %\t×\t",
 	Hold:        "held\tRSS KiB/conn\tGo KiB/conn\tgoroutines/conn\t",
-	Shutdown:    "accepted\tcomplete\tlost\t×plain\trefused\taborted\t",
+	Shutdown:    "accepted\tcomplete\tlost\t×\trefused\taborted\t",
 }
 
 // row is one server's line. Hold has no ratio: plain holds nothing.
@@ -139,10 +148,18 @@ func (r Result) row() string {
 }
 
 func (r Result) ratio(k string) string {
-	if v, ok := r.Ratio[k]; ok {
+	v, ok := r.Ratio[k]
+	switch {
+	case !ok:
+		return "-"
+	case v < 10:
 		return fmt.Sprintf("%.2f", v)
+	case v < 100:
+		return fmt.Sprintf("%.1f", v)
+	case v < 1000:
+		return fmt.Sprintf("%.0f", v) // three digits are enough for a ratio this far from 1
 	}
-	return "-"
+	return fmt.Sprintf("%.0fk", v/1000) // sleep500 against plain: ×12k, not ×12500
 }
 
 func pct(a, n int64) float64 {

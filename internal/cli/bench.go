@@ -24,7 +24,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg := bench.DefaultConfig()
 	fs := NewFlagSet(env, "bench", "[-duration D] [-conns N] [-hold N] [-pipelined N] [-workloads LIST] [-servers LIST] [-json]\n"+
-		"       teardown bench server -addr A [-req 16] [-reply 32] [-close teardown|graceful|plain|sleep500]")
+		"(each server runs in its own process: teardown bench server -h)")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of each churn and shutdown run")
 	fs.IntVar(&cfg.Conns, "conns", cfg.Conns, "concurrent clients")
 	fs.IntVar(&cfg.Hold, "hold", cfg.Hold, "connections held open in the hold workload")
@@ -34,6 +34,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := Parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return Usagef("bench: unexpected argument %q (see teardown bench -h)", fs.Arg(0))
 	}
 	if err := cfg.ParseLists(*workloads, *servers); err != nil {
 		return Usagef("bench: %w", err)
@@ -49,7 +52,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	cfg.Progress, cfg.Stderr = env.Stderr, env.Stderr
 	rs, err := bench.Run(ctx, cfg)
 	if ctx.Err() != nil {
-		return fmt.Errorf("bench: interrupted after %d of %d runs (every server process stopped)", len(rs), len(cfg.Workloads)*len(cfg.Servers))
+		return Interruptedf("bench: interrupted after %d of %d runs (every server process stopped)", len(rs), len(cfg.Workloads)*len(cfg.Servers))
 	}
 	if err != nil {
 		return err
@@ -66,6 +69,9 @@ func runBenchServer(ctx context.Context, env *Env, args []string) error {
 	control := cfg.Flags(fs)
 	if err := Parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return Usagef("bench server: unexpected argument %q (see teardown bench server -h)", fs.Arg(0))
 	}
 	if err := cfg.Check(); err != nil {
 		return Usagef("bench server: %w", err)

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 )
@@ -40,8 +39,15 @@ func Register(c *Command) {
 	commands[c.Name] = c
 }
 
-// ExitError carries an exit code: 2 for usage and missing privileges
-// (as tcpdump and go do), 1 for everything else.
+// Exit codes, the same for every command (README "Exit codes").
+const (
+	ExitOK          = 0   // done, and nothing failed
+	ExitFailure     = 1   // a failure was found (a claim did not hold) or an operation failed
+	ExitUsage       = 2   // bad flags or arguments, or a missing privilege (as tcpdump and go do)
+	ExitInterrupted = 130 // Ctrl-C or SIGTERM: 128 + SIGINT, as shells report it
+)
+
+// ExitError carries an exit code other than ExitFailure.
 type ExitError struct {
 	Code int
 	Err  error
@@ -52,64 +58,113 @@ func (e *ExitError) Unwrap() error { return e.Err }
 
 // Usagef returns an exit-2 error for bad flags or arguments.
 func Usagef(format string, a ...any) error {
-	return &ExitError{Code: 2, Err: fmt.Errorf(format, a...)}
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, a...)}
 }
 
-// Code maps an error to the process exit code.
+// Interruptedf returns an exit-130 error that says what an interrupted
+// command had done so far.
+func Interruptedf(format string, a ...any) error {
+	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf(format, a...)}
+}
+
+// Code maps an error to the process exit code. A bare context.Canceled is
+// what a command returns when Ctrl-C or SIGTERM cancelled its context.
 func Code(err error) int {
 	var ee *ExitError
 	switch {
 	case err == nil:
-		return 0
+		return ExitOK
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.Is(err, flag.ErrHelp):
-		return 0
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
 	}
-	return 1
+	return ExitFailure
 }
 
-// Run dispatches args (without the program name) to a subcommand.
+// Run dispatches args (without the program name) to a subcommand. Without
+// arguments it prints the help on stderr and returns a usage error, as go
+// does: running every scenario is `teardown lab`, asked for by name.
 func Run(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		args = []string{"lab"}
+		usage(env.Stderr)
+		return &ExitError{Code: ExitUsage, Err: errNoCommand}
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 1 {
+			return helpFor(ctx, env, args[1:])
+		}
 		usage(env.Stdout)
 		return nil
 	}
 	c, ok := commands[name]
 	if !ok {
-		usage(env.Stderr)
-		return Usagef("unknown command %q: see the list above", name)
+		return unknownCommand(name)
 	}
 	return c.Run(ctx, env, args[1:])
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "teardown: close TCP connections without losing data, and see what happens on the wire.")
-	fmt.Fprintln(w, "\nUsage: teardown <command> [flags]   (teardown <command> -h for its flags)")
-	fmt.Fprintln(w, "\nCommands:")
+// errNoCommand is Run's error for a bare `teardown`: the help above says
+// it all, so main prints nothing more.
+var errNoCommand = errors.New("no command given")
+
+// Quiet reports whether err was already explained on the terminal (the
+// help for a bare `teardown`, or -h), so that main prints no error line.
+func Quiet(err error) bool {
+	return errors.Is(err, errNoCommand) || errors.Is(err, flag.ErrHelp)
+}
+
+// helpFor runs `teardown help CMD` as `teardown CMD -h`.
+func helpFor(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 1 {
+		return Usagef("help: one command at a time, got %q", args)
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		return unknownCommand(args[0])
+	}
+	return c.Run(ctx, env, []string{"-h"})
+}
+
+func unknownCommand(name string) error {
+	if near := closest(name, commandNames()); near != "" {
+		return Usagef("unknown command %q: did you mean %q? (teardown help lists the commands)", name, near)
+	}
+	return Usagef("unknown command %q (teardown help lists the commands)", name)
+}
+
+func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].Summary)
-	}
+	return names
 }
 
-// NewFlagSet returns a flag set that reports errors instead of exiting and
-// prints its usage on the command's stderr.
+func usage(w io.Writer) {
+	fmt.Fprint(w, wrap("teardown: close TCP connections without losing data, and see what happens on the wire.", helpWidth, 0))
+	fmt.Fprint(w, "\nUsage: teardown COMMAND [flags]      (teardown COMMAND -h for its flags)\n")
+	fmt.Fprint(w, "\nCommands:\n")
+	for _, n := range commandNames() {
+		fmt.Fprint(w, hangingWrap(fmt.Sprintf("  %-8s ", n), commands[n].Summary, helpWidth))
+	}
+	fmt.Fprint(w, "\n"+wrap(exitCodes, helpWidth, 0))
+}
+
+// exitCodes is the last paragraph of `teardown help`.
+const exitCodes = "Exit codes: 0 ok, 1 a failure found (a claim that did not hold, an error), " +
+	"2 bad usage or a missing privilege, 130 interrupted (Ctrl-C, SIGTERM)."
+
+// NewFlagSet returns a flag set for Parse: a bad flag becomes one error
+// line (main prints it), and -h prints the command's help on stdout.
 func NewFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("teardown "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: teardown %s %s\n", name, synopsis)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // flag would print the error and the whole usage: Parse returns them instead
+	fs.Usage = func() { printHelp(env.Stdout, fs, synopsis) }
 	return fs
 }
 
@@ -117,14 +172,34 @@ func NewFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 // Flags may come anywhere among the arguments, as users of go, git and ss
 // expect (`lab run seed-close -json`); "--" ends the flags. The arguments
 // that are not flags are left in order, read with fs.Args.
+//
+// The flag package calls fs.Usage for -h and for every bad flag; Parse
+// prints the help only for -h and turns a bad flag into one usage error
+// that names the command's -h.
 func Parse(fs *flag.FlagSet, args []string) error {
+	help := fs.Usage
+	if help == nil {
+		help = func() {}
+	}
+	fs.Usage = func() {}
+	defer func() { fs.Usage = help }()
+	err := parseAnywhere(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		help()
+		return err
+	case err != nil:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s -h)", err, fs.Name())}
+	}
+	return nil
+}
+
+// parseAnywhere is Parse without the error handling.
+func parseAnywhere(fs *flag.FlagSet, args []string) error {
 	var rest []string
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return &ExitError{Code: 2, Err: err}
+			return err
 		}
 		left := fs.Args()
 		if endedByDashDash(fs, args, len(args)-len(left)) {
@@ -159,12 +234,6 @@ func endedByDashDash(fs *flag.FlagSet, args []string, k int) bool {
 	}
 	b, isBool := f.Value.(interface{ IsBoolFlag() bool })
 	return isBool && b.IsBoolFlag() // a bool flag takes no value: "--" ended the flags
-}
-
-// IsTerminal reports whether f is a character device (a terminal).
-func IsTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // OneLine flattens an error to the single line the user sees.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tcpteardown/teardown/echo"
+	"github.com/tcpteardown/teardown/internal/echo"
 )
 
 func init() {

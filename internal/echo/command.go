@@ -43,12 +43,13 @@ type Command struct {
 	Linger time.Duration // OpLinger: <0 off, 0 abortive close, >0 blocking close
 }
 
-// Help lists the client's commands, one per line.
-const Help = `any other line         send it (prints "now sending LINE" and "send bytes: N")
-shutdown [rd|wr|rdwr]  shutdown(2), default wr: FIN after queued data; wr and rdwr stop reading input
+// Help lists the client's commands, one per line, in 80 columns.
+const Help = `any other line         send it ("now sending LINE", then "send bytes: N")
+shutdown [rd|wr|rdwr]  shutdown(2), default wr: FIN after the queued data;
+                       after wr or rdwr, no more input is read
 close                  close(2), wait -close-wait, exit
 abort                  RST instead of FIN (SO_LINGER {1,0} + close), exit
-linger N|off           SO_LINGER for the later close: N seconds (0 = RST), off = default
+linger N|off           SO_LINGER for a later close: N seconds (0: RST), or off
 state                  one line from TCP_INFO and the queue ioctls
 help                   this list
 `

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tcpteardown/teardown/echo"
+	"github.com/tcpteardown/teardown/internal/echo"
 )
 
 // TestServerSessions checks how the server sequences its clients: one after

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tcpteardown/teardown/echo"
+	"github.com/tcpteardown/teardown/internal/echo"
 )
 
 // Experiment B of seed 003 in a few lines: the client half-closes after

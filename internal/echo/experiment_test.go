@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tcpteardown/teardown"
-	"github.com/tcpteardown/teardown/echo"
+	"github.com/tcpteardown/teardown/internal/echo"
 	"github.com/tcpteardown/teardown/tcpstate"
 )
 

@@ -20,6 +20,44 @@ type ClientConfig struct {
 	CloseWait time.Duration // after `close`, wait this long before Run returns (the seed sleeps 6 s)
 	In        io.Reader     // lines of text and commands; nil means no input
 	Out       io.Writer     // receives the printed lines; nil discards them
+	AtEOF     AtEOF         // what to do when In ends without a close command
+	Note      func(string)  // told what the client waits for (the CLI prints it on stderr); nil: nobody
+}
+
+// AtEOF is what the client does when its input ends before a command
+// ended the connection.
+type AtEOF int
+
+const (
+	// EOFWait sends nothing more (no FIN either) and prints what the
+	// server sends until the server closes: the seed's client, whose
+	// select keeps finding its finished stdin readable and fgets keeps
+	// returning NULL, does exactly this.
+	EOFWait AtEOF = iota
+	// EOFShutdown runs `shutdown` (SHUT_WR): the server reads EOF, replies
+	// to what it still has, and closes; the client prints it all (experiment B).
+	EOFShutdown
+	// EOFClose runs `close` (experiment A).
+	EOFClose
+)
+
+var eofNames = [...]string{"wait", "shutdown", "close"}
+
+func (a AtEOF) String() string {
+	if a >= 0 && int(a) < len(eofNames) {
+		return eofNames[a]
+	}
+	return fmt.Sprintf("AtEOF(%d)", int(a))
+}
+
+// ParseAtEOF reads "wait", "shutdown" or "close".
+func ParseAtEOF(s string) (AtEOF, error) {
+	for i, n := range eofNames {
+		if s == n {
+			return AtEOF(i), nil
+		}
+	}
+	return 0, fmt.Errorf("want close, shutdown or wait, got %q", s)
 }
 
 // Client is the seed's client: it sends the lines it reads from In and
@@ -52,6 +90,9 @@ func Dial(ctx context.Context, cfg *ClientConfig) (*Client, error) {
 	if c.cfg.Out == nil {
 		c.cfg.Out = io.Discard
 	}
+	if c.cfg.Note == nil {
+		c.cfg.Note = func(string) {}
+	}
 	var d net.Dialer
 	d.SetMultipathTCP(false) // plain TCP on the wire, as for the server
 	conn, err := d.DialContext(ctx, "tcp", c.cfg.Addr)
@@ -73,9 +114,10 @@ func (c *Client) Close() error { return c.conn.Close() }
 // `abort`, the server's FIN (`server terminated`), a read error (printed as
 // `error read: ...`), or ctx (the CLI's Ctrl-C); all of these return nil.
 //
-// When In ends without a command, the client behaves like the seed's: it
-// sends nothing more (no FIN either) and keeps printing what the server
-// sends until the server closes. Run does not wait for the goroutine reading
+// When In ends without a command, the client does what AtEOF says; by
+// default it behaves like the seed's: it sends nothing more (no FIN either)
+// and keeps printing what the server sends until the server closes, after
+// saying so to Note. Run does not wait for the goroutine reading
 // In: a read from a terminal cannot be interrupted, and the process exits
 // anyway; a test's pipe ends it by being closed.
 func (c *Client) Run(ctx context.Context) error {
@@ -105,12 +147,31 @@ func (c *Client) step(ctx context.Context) bool {
 	case line, ok := <-c.lines:
 		if !ok {
 			c.lines = nil
-			return false
+			return c.inputEnded(ctx)
 		}
 		return c.handleLine(ctx, line)
 	case ev := <-c.sock:
 		return c.handleSocket(ev)
 	}
+}
+
+// inputEnded applies AtEOF; it reports whether the session is over.
+func (c *Client) inputEnded(ctx context.Context) bool {
+	switch c.cfg.AtEOF {
+	case EOFClose:
+		c.cfg.Note("input ended: close")
+		c.closeAndWait(ctx)
+		return true
+	case EOFShutdown:
+		c.cfg.Note("input ended: shutdown wr; waiting for the server to close")
+		c.shutdown(teardown.ShutWrite)
+		return false
+	}
+	if c.sock != nil {
+		// Without a word, `printf 'help\n' | teardown client` looks hung.
+		c.cfg.Note("input ended without close or shutdown: waiting for the server to close")
+	}
+	return false
 }
 
 // handleSocket prints what the socket delivered: data, EOF or an error.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tcpteardown/teardown/echo"
+	"github.com/tcpteardown/teardown/internal/echo"
 )
 
 // TestClientCommands runs the client's commands beyond plain text against

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tcpteardown/teardown/echo"
+	"github.com/tcpteardown/teardown/internal/echo"
 	"github.com/tcpteardown/teardown/internal/testenv"
 )
 
@@ -62,13 +62,20 @@ type server struct {
 
 func startServer(t *testing.T, cfg echo.ServerConfig) *server {
 	t.Helper()
-	s := &server{out: &syncBuffer{}, done: make(chan error, 1)}
+	out := &syncBuffer{}
 	cfg.Addr = "127.0.0.1:0"
-	cfg.Out = s.out
+	cfg.Out = out
 	srv, err := echo.Listen(context.Background(), &cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, srv, out)
+}
+
+// serve runs srv, which prints to out, until the test stops it or ends.
+func serve(t *testing.T, srv *echo.Server, out *syncBuffer) *server {
+	t.Helper()
+	s := &server{out: out, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Server, s.cancel = srv, cancel
 	go func() { s.done <- srv.Serve(ctx) }()
