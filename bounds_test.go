@@ -88,20 +88,20 @@ func TestGracefulBounds(t *testing.T) {
 		{
 			name: "peer closes",
 			peer: sendAndClose("late request\n"),
-			want: teardown.Report{Outcome: teardown.PeerClosed, Drained: 13},
+			want: teardown.Report{Outcome: teardown.OutcomePeerClosed, Drained: 13},
 		},
 		{
 			name:    "peer never closes",
 			opts:    teardown.Options{IdleTimeout: 200 * time.Millisecond},
 			peer:    silent,
-			want:    teardown.Report{Outcome: teardown.IdleTimeout},
+			want:    teardown.Report{Outcome: teardown.OutcomeIdleTimeout},
 			atLeast: 200 * time.Millisecond,
 		},
 		{
 			name:    "peer trickles forever",
 			opts:    teardown.Options{LingerTime: 300 * time.Millisecond, IdleTimeout: time.Second, OnTimeout: teardown.AbortOnTimeout},
 			peer:    trickle,
-			want:    teardown.Report{Outcome: teardown.LingerTimeout, Aborted: true},
+			want:    teardown.Report{Outcome: teardown.OutcomeLingerTimeout, Aborted: true},
 			atLeast: 300 * time.Millisecond,
 		},
 		{
@@ -109,25 +109,25 @@ func TestGracefulBounds(t *testing.T) {
 			opts: teardown.Options{MaxDrain: budget},
 			peer: flood(budget),
 			// Input still unread at close: the kernel sends RST (C21).
-			want: teardown.Report{Outcome: teardown.BudgetExceeded, Drained: budget + 1, Aborted: true},
+			want: teardown.Report{Outcome: teardown.OutcomeBudgetExceeded, Drained: budget + 1, Aborted: true},
 		},
 		{
 			name: "peer floods, abort",
 			opts: teardown.Options{MaxDrain: budget, OnTimeout: teardown.AbortOnTimeout},
 			peer: flood(budget),
-			want: teardown.Report{Outcome: teardown.BudgetExceeded, Drained: budget + 1, Aborted: true},
+			want: teardown.Report{Outcome: teardown.OutcomeBudgetExceeded, Drained: budget + 1, Aborted: true},
 		},
 		{
 			name:    "peer resets",
 			peer:    reset,
-			want:    teardown.Report{Outcome: teardown.PeerReset},
+			want:    teardown.Report{Outcome: teardown.OutcomePeerReset},
 			wantErr: syscall.ECONNRESET,
 		},
 		{
 			name:    "ctx canceled",
 			peer:    silent,
 			cancel:  100 * time.Millisecond,
-			want:    teardown.Report{Outcome: teardown.Canceled},
+			want:    teardown.Report{Outcome: teardown.OutcomeCanceled},
 			wantErr: context.Canceled,
 			atLeast: 100 * time.Millisecond,
 		},
@@ -158,11 +158,11 @@ func checkReport(t *testing.T, want, got teardown.Report, atLeast time.Duration)
 	t.Helper()
 	ignore := cmpopts.IgnoreFields(teardown.Report{}, "Duration")
 	switch want.Outcome {
-	case teardown.PeerReset:
+	case teardown.OutcomePeerReset:
 		// SIOCOUTQ counts our FIN's sequence number too; whether the
 		// peer's ACK of it was processed before its RST is a race.
 		ignore = cmpopts.IgnoreFields(teardown.Report{}, "Duration", "Unacked")
-	case teardown.LingerTimeout:
+	case teardown.OutcomeLingerTimeout:
 		// How many bytes trickled in depends on the scheduler.
 		ignore = cmpopts.IgnoreFields(teardown.Report{}, "Duration", "Drained")
 		if got.Drained == 0 {
@@ -201,8 +201,8 @@ func TestGracefulNoHalfClose(t *testing.T) {
 	if !errors.Is(err, teardown.ErrNoHalfClose) {
 		t.Errorf("Graceful(net.Pipe) error = %v, want ErrNoHalfClose", err)
 	}
-	if rep.Outcome != teardown.Failed {
-		t.Errorf("Outcome = %v, want %v", rep.Outcome, teardown.Failed)
+	if rep.Outcome != teardown.OutcomeFailed {
+		t.Errorf("Outcome = %v, want %v", rep.Outcome, teardown.OutcomeFailed)
 	}
 	if _, err := b.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("other end read %v, want EOF (Graceful must close the conn)", err)

@@ -75,14 +75,14 @@ func (o *Options) withDefaults() Options {
 // bound or ctx ends it, o.OnTimeout picks close or abort. Graceful always
 // closes c. On a *tls.Conn the drained bytes are application data, after
 // decryption, and the peer's close_notify reads as EOF.
-// The error is nil for PeerClosed and the bounded outcomes; it is the read
-// error for PeerReset and Failed (errors.Is(err, syscall.ECONNRESET) works),
-// ctx.Err() for Canceled, and wraps ErrNoHalfClose when c cannot half-close.
+// The error is nil for OutcomePeerClosed and the bounded outcomes; it is the read
+// error for OutcomePeerReset and OutcomeFailed (errors.Is(err, syscall.ECONNRESET) works),
+// ctx.Err() for OutcomeCanceled, and wraps ErrNoHalfClose when c cannot half-close.
 func Graceful(ctx context.Context, c net.Conn, o *Options) (Report, error) {
 	start := time.Now()
 	opt := o.withDefaults()
 	if err := CloseWrite(c); err != nil {
-		r := Report{Outcome: Failed}
+		r := Report{Outcome: OutcomeFailed}
 		closeAndReport(c, &r, false, start)
 		return r, fmt.Errorf("teardown: graceful: %w", err)
 	}
@@ -91,7 +91,7 @@ func Graceful(ctx context.Context, c net.Conn, o *Options) (Report, error) {
 	r := Report{Outcome: outcome, Drained: d.n}
 	abort := outcome.boundHit() && opt.OnTimeout == AbortOnTimeout
 	if cerr := closeAndReport(c, &r, abort, start); err == nil && cerr != nil {
-		r.Outcome, err = Failed, cerr
+		r.Outcome, err = OutcomeFailed, cerr
 	}
 	return r, err
 }
@@ -143,15 +143,15 @@ func (d *drainer) run(ctx context.Context) (Outcome, error) {
 		// Checked after arming: if ctx ended before, AfterFunc may have
 		// set its past deadline before ours replaced it.
 		if ctx.Err() != nil {
-			return Canceled, ctx.Err()
+			return OutcomeCanceled, ctx.Err()
 		}
 		n, err := d.c.Read(d.limit(buf))
 		if werr := d.take(buf[:n]); werr != nil {
-			return Failed, werr
+			return OutcomeFailed, werr
 		}
 		buf = grow(buf, n)
 		if d.o.MaxDrain >= 0 && d.n > d.o.MaxDrain {
-			return BudgetExceeded, nil
+			return OutcomeBudgetExceeded, nil
 		}
 		if err != nil {
 			return d.classify(ctx, err, lingerBound)
@@ -188,7 +188,7 @@ func (d *drainer) arm() (lingerBound bool) {
 
 // limit shortens buf so that a read never takes more than one byte beyond
 // the budget: the budget is then exceeded exactly, and a peer that sends
-// exactly MaxDrain bytes and FIN still ends PeerClosed.
+// exactly MaxDrain bytes and FIN still ends OutcomePeerClosed.
 func (d *drainer) limit(buf []byte) []byte {
 	if d.o.MaxDrain < 0 {
 		return buf
@@ -215,15 +215,15 @@ func (d *drainer) take(p []byte) error {
 func (d *drainer) classify(ctx context.Context, err error, lingerBound bool) (Outcome, error) {
 	switch {
 	case errors.Is(err, io.EOF):
-		return PeerClosed, nil
+		return OutcomePeerClosed, nil
 	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
-		return Canceled, ctx.Err()
+		return OutcomeCanceled, ctx.Err()
 	case errors.Is(err, os.ErrDeadlineExceeded) && lingerBound:
-		return LingerTimeout, nil
+		return OutcomeLingerTimeout, nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return IdleTimeout, nil
+		return OutcomeIdleTimeout, nil
 	case errors.Is(err, syscall.ECONNRESET):
-		return PeerReset, err
+		return OutcomePeerReset, err
 	}
-	return Failed, err
+	return OutcomeFailed, err
 }

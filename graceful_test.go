@@ -69,7 +69,7 @@ func TestGracefulDeliversWhatCloseTruncates(t *testing.T) {
 		if diff := cmp.Diff(result{N: replySize}, r, cmpopts.EquateErrors()); diff != "" {
 			t.Errorf("peer's read (-want +got):\n%s", diff)
 		}
-		want := teardown.Report{Outcome: teardown.PeerClosed, Drained: int64(len("GET /2\n"))}
+		want := teardown.Report{Outcome: teardown.OutcomePeerClosed, Drained: int64(len("GET /2\n"))}
 		rep.Duration = 0
 		if diff := cmp.Diff(want, rep); diff != "" {
 			t.Errorf("report (-want +got):\n%s", diff)

@@ -26,9 +26,8 @@
 // bounded by teardown.Options: LingerTime in all (30 s), IdleTimeout of
 // silence (5 s), MaxDrain bytes discarded (1 MiB), and OnTimeout choosing a
 // plain close or an RST when a bound ends the wait. Each close is accounted
-// with the same teardown.Outcome as teardown.Graceful (PeerClosed,
-// IdleTimeout, LingerTimeout, BudgetExceeded, PeerReset, Canceled, Failed) in
-// Stats.
+// with the same teardown.Outcome as teardown.Graceful (OutcomePeerClosed,
+// OutcomeIdleTimeout, and so on) in Stats.
 //
 // # What lingering costs, and why no goroutine waits
 //

@@ -75,7 +75,7 @@ func (g *goLingerer) linger(c net.Conn, start time.Time) {
 		g.mu.Unlock()
 		cancel()
 		abortConn(c)
-		g.s.finish(c, teardown.Report{Outcome: teardown.Canceled, Aborted: true}, true)
+		g.s.finish(c, teardown.Report{Outcome: teardown.OutcomeCanceled, Aborted: true}, true)
 		return
 	}
 	g.conns[c] = cancel

@@ -93,9 +93,9 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 // first (ENOTCONN).
 func (l *epollLingerer) lost(c net.Conn, fd int, err error) {
 	sys.CloseFD(fd)
-	o := teardown.Failed
+	o := teardown.OutcomeFailed
 	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ECONNRESET) {
-		o = teardown.PeerReset
+		o = teardown.OutcomePeerReset
 	}
 	l.s.finish(c, teardown.Report{Outcome: o}, true)
 }

@@ -145,7 +145,7 @@ func (s *Server) serveConn(c net.Conn) {
 	s.stats.lingering.Add(1)
 	if s.endActive(c) {
 		// Reset by Shutdown's end or Close while the handler ran.
-		s.finish(c, teardown.Report{Outcome: teardown.Canceled, Aborted: true}, true)
+		s.finish(c, teardown.Report{Outcome: teardown.OutcomeCanceled, Aborted: true}, true)
 		return
 	}
 	s.setState(c, StateLingering)

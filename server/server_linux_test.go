@@ -178,7 +178,7 @@ func TestAcceptBackoffEMFILE(t *testing.T) {
 	}
 	// Every client reads to EOF and closes: each close is the peer's FIN,
 	// none an idle timeout (a missed FIN) or a reset.
-	want := helperReport{Accepted: conns + 1, ClosedBy: map[string]uint64{teardown.PeerClosed.String(): conns + 1}, Leaked: "none"}
+	want := helperReport{Accepted: conns + 1, ClosedBy: map[string]uint64{teardown.OutcomePeerClosed.String(): conns + 1}, Leaked: "none"}
 	retries := got.AcceptRetries
 	got.AcceptRetries = 0
 	if diff := cmp.Diff(want, got); diff != "" {

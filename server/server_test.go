@@ -67,37 +67,37 @@ func TestHostilePeers(t *testing.T) {
 		{
 			name: "closes after the reply",
 			peer: func(c *net.TCPConn) { readReply(c); c.Close() },
-			want: teardown.PeerClosed,
+			want: teardown.OutcomePeerClosed,
 		},
 		{
 			name: "resets after the reply",
 			peer: func(c *net.TCPConn) { readReply(c); c.SetLinger(0); c.Close() },
-			want: teardown.PeerReset,
+			want: teardown.OutcomePeerReset,
 		},
 		{
 			name: "never closes: released at the idle timeout",
 			opts: teardown.Options{IdleTimeout: 200 * time.Millisecond},
 			peer: func(c *net.TCPConn) { readReply(c); waitEOF(c); c.Close() },
-			want: teardown.IdleTimeout,
+			want: teardown.OutcomeIdleTimeout,
 		},
 		{
 			name: "trickles a byte every 50 ms: released at the linger time",
 			opts: teardown.Options{IdleTimeout: 300 * time.Millisecond, LingerTime: 500 * time.Millisecond},
 			peer: func(c *net.TCPConn) { readReply(c); trickle(c); c.Close() },
-			want: teardown.LingerTimeout, resets: -1,
+			want: teardown.OutcomeLingerTimeout, resets: -1,
 		},
 		{
 			name: "floods after the reply: budget, then close (RST: input unread)",
 			opts: teardown.Options{MaxDrain: 64 << 10},
 			peer: func(c *net.TCPConn) { readReply(c); flood(c); c.Close() },
-			want: teardown.BudgetExceeded, resets: 1,
+			want: teardown.OutcomeBudgetExceeded, resets: 1,
 			drained: func(n uint64) bool { return n == 64<<10+1 },
 		},
 		{
 			name: "floods after the reply: budget, then abort",
 			opts: teardown.Options{MaxDrain: 64 << 10, OnTimeout: teardown.AbortOnTimeout},
 			peer: func(c *net.TCPConn) { readReply(c); flood(c); c.Close() },
-			want: teardown.BudgetExceeded, resets: 1,
+			want: teardown.OutcomeBudgetExceeded, resets: 1,
 			drained: func(n uint64) bool { return n == 64<<10+1 },
 		},
 	}

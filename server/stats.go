@@ -25,7 +25,7 @@ type Stats struct {
 // String returns one line, e.g. "accepted 3 active 0 lingering 0 closed peer-closed=3 drained 0 B resets 0".
 func (st Stats) String() string {
 	s := fmt.Sprintf("accepted %d active %d lingering %d closed", st.Accepted, st.Active, st.Lingering)
-	for o := teardown.PeerClosed; o <= teardown.Failed; o++ {
+	for o := teardown.OutcomePeerClosed; o <= teardown.OutcomeFailed; o++ {
 		if n := st.ClosedBy[o]; n > 0 {
 			s += fmt.Sprintf(" %s=%d", o, n)
 		}
@@ -37,7 +37,7 @@ func (st Stats) String() string {
 type counters struct {
 	accepted, byHandler, drained, resets, acceptRetries atomic.Uint64
 	active, lingering                                   atomic.Int64
-	closedBy                                            [teardown.Failed + 1]atomic.Uint64
+	closedBy                                            [teardown.OutcomeFailed + 1]atomic.Uint64
 	closeTime                                           histogram
 }
 
