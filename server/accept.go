@@ -46,6 +46,9 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		a.ok(s)
+		if s.clearTTL.Load() {
+			clearMinTTL(c) // accepted during a DrainMinTTL drain
+		}
 		s.start(c)
 	}
 }
@@ -137,6 +140,6 @@ func (s *Server) removeListener(l net.Listener) {
 	s.mu.Lock()
 	delete(s.listeners, l)
 	s.mu.Unlock()
-	l.Close()
+	s.closeListener(l)
 	s.serving.Done()
 }

@@ -9,19 +9,48 @@ import (
 
 // drainListener stops new handshakes on a TCP listener and makes its Accept
 // fail at deadline, so that Serve accepts what is queued and then stops.
+// Clients whose SYN is dropped retransmit it and are refused once the
+// listener is gone: they never sent a request. Handshakes already answered
+// complete and are accepted.
 //
-// Why: closing a listener resets (RST) every connection in its accept queue,
-// and those clients have already sent their request, so each is a lost reply.
-// A socket filter that drops bare SYNs leaves those clients retransmitting
-// their SYN (they see "connection refused" once the listener is gone) while
-// handshakes already answered complete and are accepted.
-func drainListener(l net.Listener, deadline time.Time) bool {
+// The socket filter is exact but may need privilege; IP_MINTTL needs none
+// (see Drain). onMinTTL runs before the bound is set, so that Serve clears
+// it on every connection accepted from then on.
+func drainListener(l net.Listener, deadline time.Time, onMinTTL func()) (Drain, error) {
 	tl, ok := l.(*net.TCPListener)
 	if !ok {
-		return false
+		return DrainNone, errNotTCPListener
 	}
-	if err := sys.Control(tl, sys.DropSYN); err != nil {
-		return false
+	d := DrainSYNFilter
+	if ferr := sys.Control(tl, sys.DropSYN); ferr != nil {
+		onMinTTL()
+		if err := sys.Control(tl, func(fd int) error { return sys.SetMinTTL(fd, 255) }); err != nil {
+			return DrainNone, err
+		}
+		d = DrainMinTTL
 	}
-	return tl.SetDeadline(deadline) == nil
+	if err := tl.SetDeadline(deadline); err != nil {
+		return DrainNone, err
+	}
+	return d, nil
+}
+
+// clearMinTTL lifts the bound a connection inherited from its listener
+// during a DrainMinTTL drain: its peer's segments would be dropped.
+func clearMinTTL(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		sys.Control(tc, func(fd int) error { return sys.SetMinTTL(fd, 0) })
+	}
+}
+
+// queued returns how many connections wait in l's accept queue (0 when it
+// cannot tell): closing l resets them.
+func queued(l net.Listener) int {
+	tl, ok := l.(*net.TCPListener)
+	if !ok {
+		return 0
+	}
+	n := 0
+	sys.Control(tl, func(fd int) (err error) { n, err = sys.ListenQueue(fd); return err })
+	return n
 }

@@ -9,4 +9,10 @@ import (
 
 // drainListener has no way to stop new handshakes here: the listener is
 // closed at once, and connections still queued in the kernel are reset.
-func drainListener(l net.Listener, deadline time.Time) bool { return false }
+func drainListener(l net.Listener, deadline time.Time, onMinTTL func()) (Drain, error) {
+	return DrainNone, errNoDrain
+}
+
+func clearMinTTL(c net.Conn) {}
+
+func queued(l net.Listener) int { return 0 }

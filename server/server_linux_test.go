@@ -91,10 +91,13 @@ func TestShutdownUnderChurn(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	aborted, err := s.Shutdown(ctx)
+	err = s.Shutdown(ctx)
 	wg.Wait()
-	if aborted != 0 || err != nil {
-		t.Errorf("Shutdown = %d, %v; want 0, nil", aborted, err)
+	if st := s.Stats(); st.Aborted != 0 || err != nil {
+		t.Errorf("Shutdown = %v with Stats.Aborted %d; want nil and 0", err, st.Aborted)
+	}
+	if st := s.Stats(); st.QueueResets != 0 || st.Drain == server.DrainNone || st.Drain == server.DrainNotRun {
+		t.Errorf("Stats: drain %v, %d connections reset in the accept queue; want a drain and none", st.Drain, st.QueueResets)
 	}
 	if err := <-errc; !errors.Is(err, server.ErrServerClosed) {
 		t.Errorf("Serve = %v, want ErrServerClosed", err)

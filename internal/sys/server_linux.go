@@ -62,3 +62,44 @@ func DropSYN(fd int) error {
 	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
 	return os.NewSyscallError("setsockopt", unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog))
 }
+
+// SetMinTTL sets the lowest TTL (IPv4, IP_MINTTL) and, on an IPv6 socket,
+// hop limit (IPV6_MINHOPCOUNT, RFC 5082's GTSM) of the segments the socket
+// accepts; 0 accepts all. Unlike a socket filter it needs no privilege.
+//
+// On a listener set to 255 it stops new handshakes and nothing else
+// (measured on Linux 6.18 as an unprivileged user: connect times out, the
+// queued connections read their request): tcp_v4_rcv and tcp_v6_rcv test
+// the bound after they hand a handshake's last ACK to its request socket, so
+// only segments for the listener itself, new SYNs, are dropped. A connection
+// created meanwhile inherits the bound from the listener (the socket is
+// cloned) and must have it cleared once accepted, or its peer's data is
+// dropped until then.
+func SetMinTTL(fd, ttl int) error {
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MINTTL, ttl); err != nil {
+		return os.NewSyscallError("setsockopt IP_MINTTL", err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return os.NewSyscallError("getsockname", err)
+	}
+	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
+		err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MINHOPCOUNT, ttl)
+		return os.NewSyscallError("setsockopt IPV6_MINHOPCOUNT", err)
+	}
+	return nil
+}
+
+// ListenQueue returns how many connections wait in a listener's accept
+// queue: for a listening socket TCP_INFO's tcpi_unacked is the queue's
+// length (sk_ack_backlog, tcp_get_info in net/ipv4/tcp.c).
+func ListenQueue(fd int) (int, error) {
+	ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockopt TCP_INFO", err)
+	}
+	if ti.State != unix.BPF_TCP_LISTEN {
+		return 0, nil
+	}
+	return int(ti.Unacked), nil
+}
