@@ -97,3 +97,18 @@ func plainClose(t *testing.T) result {
 	local.Close()
 	return <-got
 }
+
+// WithDefaults fills zero bounds with the defaults, keeps what is set, and
+// treats nil as the zero Options; Graceful and package server both use it.
+func TestWithDefaults(t *testing.T) {
+	var nilOpts *teardown.Options
+	want := teardown.Options{LingerTime: teardown.DefaultLingerTime, IdleTimeout: teardown.DefaultIdleTimeout, MaxDrain: teardown.DefaultMaxDrain}
+	if got := nilOpts.WithDefaults(); got != want {
+		t.Errorf("nil.WithDefaults() = %+v, want %+v", got, want)
+	}
+	set := teardown.Options{LingerTime: time.Second, MaxDrain: -1, OnTimeout: teardown.AbortOnTimeout}
+	want = teardown.Options{LingerTime: time.Second, IdleTimeout: teardown.DefaultIdleTimeout, MaxDrain: -1, OnTimeout: teardown.AbortOnTimeout}
+	if got := set.WithDefaults(); got != want {
+		t.Errorf("WithDefaults() = %+v, want %+v", got, want)
+	}
+}

@@ -38,6 +38,9 @@ func (s *Server) Serve(l net.Listener) error {
 		if err != nil {
 			s.release()
 			if s.shuttingDown() {
+				if drainMore(l, err) {
+					continue
+				}
 				return ErrServerClosed
 			}
 			if a.retry(s, err) {

@@ -15,4 +15,6 @@ func drainListener(l net.Listener, deadline time.Time, onMinTTL func()) (Drain, 
 
 func clearMinTTL(c net.Conn) {}
 
+func drainMore(l net.Listener, err error) bool { return false }
+
 func queued(l net.Listener) int { return 0 }

@@ -95,7 +95,7 @@ func (t *teardownTarget) shutdown(ctx context.Context) (int, error) {
 	err := t.s.Shutdown(ctx)
 	return int(t.s.Stats().Aborted), err
 }
-func (t *teardownTarget) close()                                    { t.s.Close() }
+func (t *teardownTarget) close() { t.s.Close() }
 func (t *teardownTarget) counts() (uint64, uint64, server.Histogram) {
 	st := t.s.Stats()
 	var closed uint64

@@ -53,10 +53,22 @@ func NewEpoll(batch int) (*Epoll, error) {
 	}
 	if err := e.register(); err != nil {
 		unix.Close(wake)
-		e.f.Close()
+		e.closeSet()
 		return nil, err
 	}
 	return e, nil
+}
+
+// closeSet closes the set's descriptor: through its *os.File once register
+// made one (closing the number as well would close it twice), else directly.
+// Before, a failed SetNonblock left e.f nil, and e.f.Close (nil-safe, it
+// returns ErrInvalid) leaked the descriptor.
+func (e *Epoll) closeSet() {
+	if e.f != nil {
+		e.f.Close()
+		return
+	}
+	unix.Close(e.fd)
 }
 
 // register hands the set's descriptor to Go's network poller. O_NONBLOCK is
