@@ -37,6 +37,9 @@ type Result struct {
 	KiBPerConn        float64 `json:"rss_kib_per_conn,omitempty"`
 	GoKiBPerConn      float64 `json:"go_kib_per_conn,omitempty"`
 	GoroutinesPerConn float64 `json:"goroutines_per_conn,omitempty"`
+	Threads           int64   `json:"threads,omitempty"`                // server's OS threads while holding
+	BurstKiBPerConn   float64 `json:"burst_rss_kib_per_conn,omitempty"` // hold again, 256 handshakes at once, fresh server
+	BurstThreads      int64   `json:"burst_threads,omitempty"`
 
 	// Ratio holds each figure divided by plain's in the same workload.
 	Ratio map[string]float64 `json:"ratio_to_plain,omitempty"`
@@ -51,7 +54,8 @@ func (r *Result) tally(t *tally) {
 func (r Result) brief() string {
 	switch r.Workload {
 	case Hold:
-		return fmt.Sprintf("held %d, %.2f KiB RSS/conn", r.Held, r.KiBPerConn)
+		return fmt.Sprintf("held %d, %.2f KiB RSS/conn, %d threads; burst %.2f KiB RSS/conn, %d threads",
+			r.Held, r.KiBPerConn, r.Threads, r.BurstKiBPerConn, r.BurstThreads)
 	case Churn, ChurnPaired:
 		return fmt.Sprintf("%.0f conn/s, %.1f µs CPU/conn", r.ConnPerSec, r.CPUPerConn)
 	}
@@ -65,6 +69,7 @@ func (r Result) figures() map[string]float64 {
 		"close_p50_us": r.CloseP50, "close_p99_us": r.CloseP99,
 		"lost": float64(r.Lost), "rss_kib_per_conn": r.KiBPerConn,
 		"go_kib_per_conn": r.GoKiBPerConn, "goroutines_per_conn": r.GoroutinesPerConn,
+		"burst_rss_kib_per_conn": r.BurstKiBPerConn,
 	}
 }
 
@@ -118,7 +123,7 @@ var header = map[string]string{
 	Churn:       "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
 	ChurnPaired: "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
 	Pipelined:   "conns\tcomplete\ttruncated\treset after complete\tlost %\t×plain\t",
-	Hold:        "held\tRSS KiB/conn\tGo KiB/conn\tgoroutines/conn\t",
+	Hold:        "held\tKiB/conn\tGo KiB/conn\tg/conn\tthreads\tburst KiB/conn\tthreads\t",
 	Shutdown:    "accepted\tcomplete\tlost\t×plain\trefused\taborted\t",
 }
 
@@ -133,7 +138,8 @@ func (r Result) row() string {
 		n := r.Complete + r.Lost + r.ResetAfter
 		return fmt.Sprintf("%d\t%d\t%d\t%d\t%.1f\t%s\t", n, r.Complete, r.Lost, r.ResetAfter, pct(r.Lost, n), r.ratio("lost"))
 	case Hold:
-		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t", r.Held, r.KiBPerConn, r.GoKiBPerConn, r.GoroutinesPerConn)
+		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t%d\t%.2f\t%d\t", r.Held, r.KiBPerConn, r.GoKiBPerConn,
+			r.GoroutinesPerConn, r.Threads, r.BurstKiBPerConn, r.BurstThreads)
 	}
 	return fmt.Sprintf("%d\t%d\t%d\t%s\t%d\t%d\t", r.Conns, r.Complete, r.Lost, r.ratio("lost"), r.Refused, r.Aborted)
 }
