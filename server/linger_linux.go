@@ -81,7 +81,7 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 	// Our FIN goes out after the reply (RFC 9293 §3.6): the peer reads
 	// everything, then EOF. Sent on the duplicate, once Go's poller has
 	// forgotten the socket, so the event it raises wakes nobody.
-	if err := sys.Shutdown(fd, sys.ShutWR); err != nil {
+	if err := sys.ShutWriteFD(fd); err != nil {
 		l.lost(c, fd, err)
 		return
 	}
