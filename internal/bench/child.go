@@ -20,6 +20,7 @@ type Snapshot struct {
 	GoKiB      int64   `json:"go_kib"`  // Go heap + goroutine stacks in use
 	Goroutines int     `json:"goroutines"`
 	Threads    int64   `json:"threads"`      // OS threads (Linux)
+	AllocKiB   int64   `json:"alloc_kib"`    // allocated since the start, garbage included (TotalAlloc)
 	CloseP50   float64 `json:"close_p50_us"` // handler return → descriptor closed
 	CloseP99   float64 `json:"close_p99_us"`
 	Aborted    int     `json:"aborted,omitempty"` // reply to "shutdown"
@@ -107,6 +108,7 @@ func snapshot(t target) Snapshot {
 		GoKiB:      int64(ms.HeapInuse+ms.StackInuse) / 1024,
 		Goroutines: runtime.NumGoroutine(),
 		Threads:    threads(),
+		AllocKiB:   int64(ms.TotalAlloc / 1024),
 		CloseP50:   float64(h.Quantile(0.5)) / 1e3,
 		CloseP99:   float64(h.Quantile(0.99)) / 1e3,
 	}

@@ -40,6 +40,10 @@ type Result struct {
 	Threads           int64   `json:"threads,omitempty"`                // server's OS threads while holding
 	BurstKiBPerConn   float64 `json:"burst_rss_kib_per_conn,omitempty"` // hold again, 256 handshakes at once, fresh server
 	BurstThreads      int64   `json:"burst_threads,omitempty"`
+	// What the burst allocated per connection, garbage included: with no GC
+	// during the burst (the heap goal counts the binary's globals), this is
+	// what RSS read from outside grows by.
+	BurstAllocKiBPerConn float64 `json:"burst_alloc_kib_per_conn,omitempty"`
 
 	// Ratio holds each figure divided by plain's in the same workload.
 	Ratio map[string]float64 `json:"ratio_to_plain,omitempty"`
@@ -54,8 +58,8 @@ func (r *Result) tally(t *tally) {
 func (r Result) brief() string {
 	switch r.Workload {
 	case Hold:
-		return fmt.Sprintf("held %d, %.2f KiB RSS/conn, %d threads; burst %.2f KiB RSS/conn, %d threads",
-			r.Held, r.KiBPerConn, r.Threads, r.BurstKiBPerConn, r.BurstThreads)
+		return fmt.Sprintf("held %d, %.2f KiB RSS/conn, %d threads; burst %.2f KiB RSS/conn, %.2f KiB allocated/conn, %d threads",
+			r.Held, r.KiBPerConn, r.Threads, r.BurstKiBPerConn, r.BurstAllocKiBPerConn, r.BurstThreads)
 	case Churn, ChurnPaired:
 		return fmt.Sprintf("%.0f conn/s, %.1f µs CPU/conn", r.ConnPerSec, r.CPUPerConn)
 	}
@@ -123,7 +127,7 @@ var header = map[string]string{
 	Churn:       "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
 	ChurnPaired: "conn/s\t×plain\tcpu µs/conn\t×plain\tclose p50 µs\t×plain\tclose p99 µs\t×plain\tlost\t",
 	Pipelined:   "conns\tcomplete\ttruncated\treset after complete\tlost %\t×plain\t",
-	Hold:        "held\tKiB/conn\tGo KiB/conn\tg/conn\tthreads\tburst KiB/conn\tthreads\t",
+	Hold:        "held\tKiB/conn\tGo KiB/conn\tg/conn\tthreads\tburst KiB/conn\talloc\tthreads\t",
 	Shutdown:    "accepted\tcomplete\tlost\t×plain\trefused\taborted\t",
 }
 
@@ -138,8 +142,8 @@ func (r Result) row() string {
 		n := r.Complete + r.Lost + r.ResetAfter
 		return fmt.Sprintf("%d\t%d\t%d\t%d\t%.1f\t%s\t", n, r.Complete, r.Lost, r.ResetAfter, pct(r.Lost, n), r.ratio("lost"))
 	case Hold:
-		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t%d\t%.2f\t%d\t", r.Held, r.KiBPerConn, r.GoKiBPerConn,
-			r.GoroutinesPerConn, r.Threads, r.BurstKiBPerConn, r.BurstThreads)
+		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t%d\t%.2f\t%.2f\t%d\t", r.Held, r.KiBPerConn, r.GoKiBPerConn,
+			r.GoroutinesPerConn, r.Threads, r.BurstKiBPerConn, r.BurstAllocKiBPerConn, r.BurstThreads)
 	}
 	return fmt.Sprintf("%d\t%d\t%d\t%s\t%d\t%d\t", r.Conns, r.Complete, r.Lost, r.ratio("lost"), r.Refused, r.Aborted)
 }

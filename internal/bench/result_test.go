@@ -25,7 +25,7 @@ func TestWriteTable(t *testing.T) {
 		{Workload: "pipelined", Server: "plain", Complete: 1, Lost: 399, Ratio: map[string]float64{"lost": 1}},
 		{Workload: "pipelined", Server: "teardown", Complete: 400, Ratio: map[string]float64{"lost": 0}},
 		{Workload: "hold", Server: "teardown", Held: 10000, KiBPerConn: 0.3, GoKiBPerConn: 0.29, Threads: 21,
-			BurstKiBPerConn: 0.44, BurstThreads: 112},
+			BurstKiBPerConn: 0.44, BurstAllocKiBPerConn: 0.74, BurstThreads: 112},
 		{Workload: "shutdown", Server: "teardown", Conns: 5000, Complete: 5000, Refused: 32},
 	}
 	var buf bytes.Buffer

@@ -209,7 +209,7 @@ func runHold(ctx context.Context, cfg *Config, p *proc, sc *ServerConfig, r *Res
 		return err
 	}
 	m, err = holdOnce(ctx, cfg, p2, sc, holdBurst, before2)
-	r.BurstKiBPerConn, r.BurstThreads = m.kib, m.threads
+	r.BurstKiBPerConn, r.BurstAllocKiBPerConn, r.BurstThreads = m.kib, m.alloc, m.threads
 	return err
 }
 
@@ -218,6 +218,7 @@ type holdFigures struct {
 	conns                  uint64
 	held                   int64
 	kib, goKiB, goroutines float64 // per connection held
+	alloc                  float64 // KiB allocated per connection, garbage included
 	threads                int64   // the server's OS threads while it holds them
 }
 
@@ -238,6 +239,7 @@ func holdOnce(ctx context.Context, cfg *Config, p *proc, sc *ServerConfig, par i
 		m.kib = float64(after.RSSKiB-before.RSSKiB) / n
 		m.goKiB = float64(after.GoKiB-before.GoKiB) / n
 		m.goroutines = float64(after.Goroutines-before.Goroutines) / n
+		m.alloc = float64(after.AllocKiB-before.AllocKiB) / n
 	}
 	return m, nil
 }
