@@ -25,6 +25,11 @@ type shard struct {
 	buf    []byte // discarded input lands here
 	events []sys.EpollEvent
 	done   []finished
+	// spare is the previous round's done, emptied, for the next round: only
+	// run touches it. Without it every round allocated a new done, which
+	// was the lingerer's largest allocation (140 B per connection in churn,
+	// measured with -memprofile).
+	spare []finished
 }
 
 // readsPerWake bounds the reads for one descriptor per wake-up, so that a
@@ -112,9 +117,10 @@ func (sh *shard) round(evs []sys.EpollEvent) (time.Duration, bool) {
 	sh.expire(now)
 	timeout, closed := sh.timeout(), sh.closed
 	done := sh.done
-	sh.done = nil // deliver runs unlocked: abortAll must not append to it
+	sh.done, sh.spare = sh.spare, nil // deliver runs unlocked: abortAll must not append to done
 	sh.mu.Unlock()
 	sh.deliver(done)
+	sh.spare = done[:0]
 	return timeout, closed
 }
 
