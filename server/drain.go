@@ -1,11 +1,8 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net"
-
-	"github.com/tcpteardown/teardown"
 )
 
 // Drain says how Shutdown kept new connections out of a listener's accept
@@ -58,11 +55,6 @@ func (c *counters) noteDrain(d Drain) {
 		}
 	}
 }
-
-var (
-	errNotTCPListener = errors.New("not a TCP listener")
-	errNoDrain        = fmt.Errorf("stopping new handshakes: %w", teardown.ErrNotSupported)
-)
 
 // closeListener closes l and counts the connections its queue held, which
 // the kernel resets.

@@ -136,3 +136,11 @@ type finished struct {
 	c net.Conn
 	r teardown.Report
 }
+
+// handlerClosed accounts a connection the handler closed itself.
+func (s *Server) handlerClosed(c net.Conn) {
+	s.stats.byHandler.Add(1)
+	s.stats.lingering.Add(-1)
+	s.release()
+	s.setState(c, StateClosed)
+}

@@ -51,6 +51,8 @@ func drainMore(l net.Listener, err error) bool {
 	return tl.SetDeadline(time.Now().Add(drainGrace)) == nil
 }
 
+var errNotTCPListener = errors.New("not a TCP listener")
+
 // clearMinTTL lifts the bound a connection inherited from its listener
 // during a DrainMinTTL drain: its peer's segments would be dropped.
 func clearMinTTL(c net.Conn) {

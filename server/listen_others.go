@@ -3,9 +3,14 @@
 package server
 
 import (
+	"fmt"
 	"net"
 	"time"
+
+	"github.com/tcpteardown/teardown"
 )
+
+var errNoDrain = fmt.Errorf("stopping new handshakes: %w", teardown.ErrNotSupported)
 
 // drainListener has no way to stop new handshakes here: the listener is
 // closed at once, and connections still queued in the kernel are reset.

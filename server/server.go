@@ -199,11 +199,3 @@ func (s *Server) finish(c net.Conn, r teardown.Report, lingered bool) {
 	s.release()
 	s.setState(c, StateClosed)
 }
-
-// handlerClosed accounts a connection the handler closed itself.
-func (s *Server) handlerClosed(c net.Conn) {
-	s.stats.byHandler.Add(1)
-	s.stats.lingering.Add(-1)
-	s.release()
-	s.setState(c, StateClosed)
-}

@@ -2,12 +2,10 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -90,9 +88,6 @@ func newBudget(n int) *budget {
 }
 
 func (b *budget) take() bool { return b.left.Add(-1) >= 0 }
-
-// isRefused tells a connection that never was from a lost reply.
-func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
 
 // hold opens n connections that read their reply and EOF but never close,
 // from par goroutines (so at most par handshakes and handlers at once),

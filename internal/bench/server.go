@@ -115,7 +115,6 @@ type goServer struct {
 	hist             server.Histogram
 	conns            map[net.Conn]struct{}
 	wg               sync.WaitGroup
-	stopping         atomic.Bool
 }
 
 func (g *goServer) serve() {
