@@ -26,9 +26,12 @@ func Abort(c net.Conn) error {
 	// close_notify alert from being written before the RST.
 	if err := tc.SetLinger(0); err != nil {
 		tc.Close()
-		return err
+		return fmt.Errorf("teardown: abort: %w", err)
 	}
-	return tc.Close()
+	if err := tc.Close(); err != nil {
+		return fmt.Errorf("teardown: abort: %w", err)
+	}
+	return nil
 }
 
 // SetLinger sets SO_LINGER on the TCP socket under c.
@@ -52,7 +55,10 @@ func SetLinger(c net.Conn, d time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("teardown: set linger: %w", err)
 	}
-	return tc.SetLinger(lingerSeconds(d))
+	if err := tc.SetLinger(lingerSeconds(d)); err != nil {
+		return fmt.Errorf("teardown: set linger: %w", err)
+	}
+	return nil
 }
 
 // lingerSeconds maps d onto the convention of (*net.TCPConn).SetLinger and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -88,20 +89,20 @@ func TestGracefulBounds(t *testing.T) {
 		{
 			name: "peer closes",
 			peer: sendAndClose("late request\n"),
-			want: teardown.Report{Outcome: teardown.PeerClosed, Drained: 13},
+			want: teardown.Report{Outcome: teardown.OutcomePeerClosed, Drained: 13},
 		},
 		{
 			name:    "peer never closes",
 			opts:    teardown.Options{IdleTimeout: 200 * time.Millisecond},
 			peer:    silent,
-			want:    teardown.Report{Outcome: teardown.IdleTimeout},
+			want:    teardown.Report{Outcome: teardown.OutcomeIdleTimeout},
 			atLeast: 200 * time.Millisecond,
 		},
 		{
 			name:    "peer trickles forever",
 			opts:    teardown.Options{LingerTime: 300 * time.Millisecond, IdleTimeout: time.Second, OnTimeout: teardown.AbortOnTimeout},
 			peer:    trickle,
-			want:    teardown.Report{Outcome: teardown.LingerTimeout, Aborted: true},
+			want:    teardown.Report{Outcome: teardown.OutcomeLingerTimeout, Aborted: true},
 			atLeast: 300 * time.Millisecond,
 		},
 		{
@@ -109,25 +110,25 @@ func TestGracefulBounds(t *testing.T) {
 			opts: teardown.Options{MaxDrain: budget},
 			peer: flood(budget),
 			// Input still unread at close: the kernel sends RST (C21).
-			want: teardown.Report{Outcome: teardown.BudgetExceeded, Drained: budget + 1, Aborted: true},
+			want: teardown.Report{Outcome: teardown.OutcomeBudgetExceeded, Drained: budget + 1, Aborted: true},
 		},
 		{
 			name: "peer floods, abort",
 			opts: teardown.Options{MaxDrain: budget, OnTimeout: teardown.AbortOnTimeout},
 			peer: flood(budget),
-			want: teardown.Report{Outcome: teardown.BudgetExceeded, Drained: budget + 1, Aborted: true},
+			want: teardown.Report{Outcome: teardown.OutcomeBudgetExceeded, Drained: budget + 1, Aborted: true},
 		},
 		{
 			name:    "peer resets",
 			peer:    reset,
-			want:    teardown.Report{Outcome: teardown.PeerReset},
+			want:    teardown.Report{Outcome: teardown.OutcomePeerReset},
 			wantErr: syscall.ECONNRESET,
 		},
 		{
 			name:    "ctx canceled",
 			peer:    silent,
 			cancel:  100 * time.Millisecond,
-			want:    teardown.Report{Outcome: teardown.Canceled},
+			want:    teardown.Report{Outcome: teardown.OutcomeCanceled},
 			wantErr: context.Canceled,
 			atLeast: 100 * time.Millisecond,
 		},
@@ -158,11 +159,11 @@ func checkReport(t *testing.T, want, got teardown.Report, atLeast time.Duration)
 	t.Helper()
 	ignore := cmpopts.IgnoreFields(teardown.Report{}, "Duration")
 	switch want.Outcome {
-	case teardown.PeerReset:
+	case teardown.OutcomePeerReset:
 		// SIOCOUTQ counts our FIN's sequence number too; whether the
 		// peer's ACK of it was processed before its RST is a race.
 		ignore = cmpopts.IgnoreFields(teardown.Report{}, "Duration", "Unacked")
-	case teardown.LingerTimeout:
+	case teardown.OutcomeLingerTimeout:
 		// How many bytes trickled in depends on the scheduler.
 		ignore = cmpopts.IgnoreFields(teardown.Report{}, "Duration", "Drained")
 		if got.Drained == 0 {
@@ -201,10 +202,86 @@ func TestGracefulNoHalfClose(t *testing.T) {
 	if !errors.Is(err, teardown.ErrNoHalfClose) {
 		t.Errorf("Graceful(net.Pipe) error = %v, want ErrNoHalfClose", err)
 	}
-	if rep.Outcome != teardown.Failed {
-		t.Errorf("Outcome = %v, want %v", rep.Outcome, teardown.Failed)
+	if rep.Outcome != teardown.OutcomeFailed {
+		t.Errorf("Outcome = %v, want %v", rep.Outcome, teardown.OutcomeFailed)
+	}
+	if err != nil && strings.Count(err.Error(), "teardown:") != 1 {
+		t.Errorf("Graceful error %q: want the package prefix once", err)
 	}
 	if _, err := b.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("other end read %v, want EOF (Graceful must close the conn)", err)
+	}
+}
+
+// noDeadline is a connection wrapper without deadline support, as some
+// wrappers are: SetReadDeadline fails. It keeps CloseWrite (embedded), so a
+// data-safe close is still possible.
+type noDeadline struct{ *net.TCPConn }
+
+var errNoDeadline = errors.New("deadlines not supported")
+
+func (noDeadline) SetDeadline(time.Time) error     { return errNoDeadline }
+func (noDeadline) SetReadDeadline(time.Time) error { return errNoDeadline }
+
+// Every bound holds on a connection that refuses deadlines: a timer closes
+// it instead. Before, Graceful ignored the failed SetReadDeadline and read
+// until the peer closed (> 3 s with a 200 ms ctx and 300 ms LingerTime).
+func TestGracefulBoundsWithoutDeadlines(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    teardown.Options
+		peer    peerFunc
+		cancel  time.Duration
+		want    teardown.Outcome
+		wantErr error
+		atLeast time.Duration
+	}{
+		{name: "ctx before linger time", opts: teardown.Options{LingerTime: 300 * time.Millisecond},
+			peer: silent, cancel: 200 * time.Millisecond, want: teardown.OutcomeCanceled,
+			wantErr: context.Canceled, atLeast: 200 * time.Millisecond},
+		{name: "idle timeout", opts: teardown.Options{IdleTimeout: 200 * time.Millisecond},
+			peer: silent, want: teardown.OutcomeIdleTimeout, atLeast: 200 * time.Millisecond},
+		{name: "linger time while the peer trickles", opts: teardown.Options{LingerTime: 300 * time.Millisecond},
+			peer: trickle, want: teardown.OutcomeLingerTimeout, atLeast: 300 * time.Millisecond},
+		{name: "peer closes", opts: teardown.Options{LingerTime: 10 * time.Second},
+			peer: sendAndClose("late\n"), want: teardown.OutcomePeerClosed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			local, peer := pair(t, 0)
+			stop := make(chan struct{})
+			defer close(stop)
+			tt.peer(t, local, peer, stop)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel > 0 {
+				time.AfterFunc(tt.cancel, cancel)
+			}
+			type result struct {
+				r   teardown.Report
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				r, err := teardown.Graceful(ctx, noDeadline{local}, &tt.opts)
+				done <- result{r, err}
+			}()
+			var res result
+			select {
+			case res = <-done:
+			case <-time.After(10 * time.Second):
+				peer.Close() // unblocks Graceful's read
+				t.Fatalf("Graceful still waiting after 10 s with bounds of at most 300 ms")
+			}
+			if res.r.Outcome != tt.want || !errors.Is(res.err, tt.wantErr) {
+				t.Errorf("Graceful = %v, %v; want %v, %v", res.r.Outcome, res.err, tt.want, tt.wantErr)
+			}
+			if res.r.Duration < tt.atLeast {
+				t.Errorf("Duration = %v, want at least the bound %v", res.r.Duration, tt.atLeast)
+			}
+			if _, err := local.Write([]byte{1}); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("write after Graceful: %v, want net.ErrClosed (Graceful always closes)", err)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -43,8 +45,10 @@ const (
 	DefaultMaxDrain    = 1 << 20
 )
 
-// withDefaults returns a copy of o with every zero field set to its default.
-func (o *Options) withDefaults() Options {
+// WithDefaults returns a copy of o (nil: the zero Options) with every zero
+// bound set to its default; a nil Sink stays nil (discard). Graceful and
+// package server resolve their options with it, so they cannot disagree.
+func (o *Options) WithDefaults() Options {
 	var v Options
 	if o != nil {
 		v = *o
@@ -58,9 +62,6 @@ func (o *Options) withDefaults() Options {
 	if v.MaxDrain == 0 {
 		v.MaxDrain = DefaultMaxDrain
 	}
-	if v.Sink == nil {
-		v.Sink = io.Discard
-	}
 	return v
 }
 
@@ -73,25 +74,32 @@ func (o *Options) withDefaults() Options {
 //
 // The wait is bounded by o (nil means defaults); ctx ends it early. When a
 // bound or ctx ends it, o.OnTimeout picks close or abort. Graceful always
-// closes c. On a *tls.Conn the drained bytes are application data, after
+// closes c. On a connection that refuses read deadlines (a wrapper without
+// deadline support) a timer closes c when a bound passes, so every bound
+// holds on any net.Conn. On a *tls.Conn the drained bytes are application data, after
 // decryption, and the peer's close_notify reads as EOF.
-// The error is nil for PeerClosed and the bounded outcomes; it is the read
-// error for PeerReset and Failed (errors.Is(err, syscall.ECONNRESET) works),
-// ctx.Err() for Canceled, and wraps ErrNoHalfClose when c cannot half-close.
+// The error is nil for OutcomePeerClosed and the bounded outcomes; it is the read
+// error for OutcomePeerReset and OutcomeFailed (errors.Is(err, syscall.ECONNRESET) works),
+// ctx.Err() for OutcomeCanceled, and wraps ErrNoHalfClose when c cannot half-close.
 func Graceful(ctx context.Context, c net.Conn, o *Options) (Report, error) {
 	start := time.Now()
-	opt := o.withDefaults()
-	if err := CloseWrite(c); err != nil {
-		r := Report{Outcome: Failed}
+	opt := o.WithDefaults()
+	if err := closeWrite(c); err != nil {
+		r := Report{Outcome: OutcomeFailed}
 		closeAndReport(c, &r, false, start)
-		return r, fmt.Errorf("teardown: graceful: %w", err)
+		return r, fmt.Errorf("teardown: graceful: close write: %w", err)
 	}
 	d := drainer{c: c, o: opt, end: start.Add(opt.LingerTime)}
 	outcome, err := d.run(ctx)
 	r := Report{Outcome: outcome, Drained: d.n}
 	abort := outcome.boundHit() && opt.OnTimeout == AbortOnTimeout
+	if tb := d.tb.Load(); tb != nil && tb.fired() {
+		// The timer standing in for a deadline has closed c already.
+		r.Aborted, r.Duration = tb.reset.Load(), time.Since(start)
+		return r, err
+	}
 	if cerr := closeAndReport(c, &r, abort, start); err == nil && cerr != nil {
-		r.Outcome, err = Failed, cerr
+		r.Outcome, err = OutcomeFailed, cerr
 	}
 	return r, err
 }
@@ -131,27 +139,34 @@ type drainer struct {
 	o   Options
 	end time.Time // start + LingerTime
 	n   int64     // bytes drained
+	// tb is set once c refuses a read deadline (a wrapper without deadline
+	// support): from then on a timer closes c when a bound passes.
+	tb atomic.Pointer[timerBound]
 }
 
 // run drains until EOF, an error, a bound, or ctx's end.
 func (d *drainer) run(ctx context.Context) (Outcome, error) {
-	stop := context.AfterFunc(ctx, func() { d.c.SetReadDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(ctx, d.cancelRead)
 	defer stop()
+	defer d.stopTimer()
 	buf := make([]byte, minDrainBuf)
 	for {
 		lingerBound := d.arm()
 		// Checked after arming: if ctx ended before, AfterFunc may have
 		// set its past deadline before ours replaced it.
 		if ctx.Err() != nil {
-			return Canceled, ctx.Err()
+			return OutcomeCanceled, ctx.Err()
 		}
 		n, err := d.c.Read(d.limit(buf))
 		if werr := d.take(buf[:n]); werr != nil {
-			return Failed, werr
+			return OutcomeFailed, werr
+		}
+		if tb := d.tb.Load(); tb != nil && tb.fired() {
+			return tb.outcome(ctx)
 		}
 		buf = grow(buf, n)
 		if d.o.MaxDrain >= 0 && d.n > d.o.MaxDrain {
-			return BudgetExceeded, nil
+			return OutcomeBudgetExceeded, nil
 		}
 		if err != nil {
 			return d.classify(ctx, err, lingerBound)
@@ -175,20 +190,102 @@ func grow(buf []byte, n int) []byte {
 }
 
 // arm sets the read deadline to the nearer of the idle and the total bound
-// and reports whether the total bound is the nearer one.
+// and reports whether the total bound is the nearer one. If c refuses the
+// deadline, a timer that closes c takes its place: every bound holds on any
+// net.Conn.
 func (d *drainer) arm() (lingerBound bool) {
-	idle := time.Now().Add(d.o.IdleTimeout)
-	if d.end.Before(idle) {
-		d.c.SetReadDeadline(d.end)
-		return true
+	at := time.Now().Add(d.o.IdleTimeout)
+	lingerBound = d.end.Before(at)
+	if lingerBound {
+		at = d.end
 	}
-	d.c.SetReadDeadline(idle)
-	return false
+	if tb := d.tb.Load(); tb != nil {
+		tb.arm(at, lingerBound)
+		return lingerBound
+	}
+	if err := d.c.SetReadDeadline(at); err != nil {
+		tb := &timerBound{c: d.c, abort: d.o.OnTimeout == AbortOnTimeout}
+		d.tb.Store(tb)
+		tb.arm(at, lingerBound)
+	}
+	return lingerBound
+}
+
+// cancelRead ends a Read in progress when ctx ends: a deadline in the past,
+// or the timer's close.
+func (d *drainer) cancelRead() {
+	if tb := d.tb.Load(); tb != nil {
+		tb.fire(OutcomeCanceled)
+		return
+	}
+	d.c.SetReadDeadline(time.Unix(1, 0))
+}
+
+func (d *drainer) stopTimer() {
+	if tb := d.tb.Load(); tb != nil {
+		tb.stop()
+	}
+}
+
+// timerBound bounds reads on a connection without deadlines: a timer closes
+// it (with RST under AbortOnTimeout) when a bound passes, which makes a
+// blocked Read return, and why keeps which bound it was.
+type timerBound struct {
+	c     net.Conn
+	abort bool
+	mu    sync.Mutex
+	t     *time.Timer
+	why   atomic.Int32 // the Outcome that closed c; 0 while open
+	reset atomic.Bool  // the close was an RST
+}
+
+func (tb *timerBound) arm(at time.Time, lingerBound bool) {
+	o := OutcomeIdleTimeout
+	if lingerBound {
+		o = OutcomeLingerTimeout
+	}
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if tb.t != nil {
+		tb.t.Stop()
+	}
+	tb.t = time.AfterFunc(time.Until(at), func() { tb.fire(o) })
+}
+
+func (tb *timerBound) stop() {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if tb.t != nil {
+		tb.t.Stop()
+	}
+}
+
+// fire closes c for reason o, once.
+func (tb *timerBound) fire(o Outcome) {
+	if !tb.why.CompareAndSwap(0, int32(o)) {
+		return
+	}
+	if tb.abort {
+		tb.reset.Store(Abort(tb.c) == nil)
+		return
+	}
+	tb.c.Close()
+}
+
+func (tb *timerBound) fired() bool { return tb.why.Load() != 0 }
+
+// outcome is how the wait ended once the timer closed c.
+func (tb *timerBound) outcome(ctx context.Context) (Outcome, error) {
+	o := Outcome(tb.why.Load())
+	if o == OutcomeCanceled {
+		return o, ctx.Err()
+	}
+	return o, nil
 }
 
 // limit shortens buf so that a read never takes more than one byte beyond
 // the budget: the budget is then exceeded exactly, and a peer that sends
-// exactly MaxDrain bytes and FIN still ends PeerClosed.
+// exactly MaxDrain bytes and FIN still ends OutcomePeerClosed.
 func (d *drainer) limit(buf []byte) []byte {
 	if d.o.MaxDrain < 0 {
 		return buf
@@ -202,7 +299,7 @@ func (d *drainer) limit(buf []byte) []byte {
 // take counts p and hands it to the sink.
 func (d *drainer) take(p []byte) error {
 	d.n += int64(len(p))
-	if len(p) == 0 {
+	if len(p) == 0 || d.o.Sink == nil {
 		return nil
 	}
 	if _, err := d.o.Sink.Write(p); err != nil {
@@ -215,15 +312,15 @@ func (d *drainer) take(p []byte) error {
 func (d *drainer) classify(ctx context.Context, err error, lingerBound bool) (Outcome, error) {
 	switch {
 	case errors.Is(err, io.EOF):
-		return PeerClosed, nil
+		return OutcomePeerClosed, nil
 	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
-		return Canceled, ctx.Err()
+		return OutcomeCanceled, ctx.Err()
 	case errors.Is(err, os.ErrDeadlineExceeded) && lingerBound:
-		return LingerTimeout, nil
+		return OutcomeLingerTimeout, nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return IdleTimeout, nil
+		return OutcomeIdleTimeout, nil
 	case errors.Is(err, syscall.ECONNRESET):
-		return PeerReset, err
+		return OutcomePeerReset, err
 	}
-	return Failed, err
+	return OutcomeFailed, err
 }

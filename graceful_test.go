@@ -69,7 +69,7 @@ func TestGracefulDeliversWhatCloseTruncates(t *testing.T) {
 		if diff := cmp.Diff(result{N: replySize}, r, cmpopts.EquateErrors()); diff != "" {
 			t.Errorf("peer's read (-want +got):\n%s", diff)
 		}
-		want := teardown.Report{Outcome: teardown.PeerClosed, Drained: int64(len("GET /2\n"))}
+		want := teardown.Report{Outcome: teardown.OutcomePeerClosed, Drained: int64(len("GET /2\n"))}
 		rep.Duration = 0
 		if diff := cmp.Diff(want, rep); diff != "" {
 			t.Errorf("report (-want +got):\n%s", diff)
@@ -96,4 +96,19 @@ func plainClose(t *testing.T) result {
 	go readLate(peer, got)
 	local.Close()
 	return <-got
+}
+
+// WithDefaults fills zero bounds with the defaults, keeps what is set, and
+// treats nil as the zero Options; Graceful and package server both use it.
+func TestWithDefaults(t *testing.T) {
+	var nilOpts *teardown.Options
+	want := teardown.Options{LingerTime: teardown.DefaultLingerTime, IdleTimeout: teardown.DefaultIdleTimeout, MaxDrain: teardown.DefaultMaxDrain}
+	if got := nilOpts.WithDefaults(); got != want {
+		t.Errorf("nil.WithDefaults() = %+v, want %+v", got, want)
+	}
+	set := teardown.Options{LingerTime: time.Second, MaxDrain: -1, OnTimeout: teardown.AbortOnTimeout}
+	want = teardown.Options{LingerTime: time.Second, IdleTimeout: teardown.DefaultIdleTimeout, MaxDrain: -1, OnTimeout: teardown.AbortOnTimeout}
+	if got := set.WithDefaults(); got != want {
+		t.Errorf("WithDefaults() = %+v, want %+v", got, want)
+	}
 }

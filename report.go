@@ -11,25 +11,25 @@ type Outcome int
 // The ways Graceful ends. The zero value is invalid so that an unset Outcome
 // is noticed.
 const (
-	OutcomeInvalid Outcome = iota
-	PeerClosed             // the peer's FIN was read: every byte it sent was seen, the close is clean
-	IdleTimeout            // the peer was silent longer than Options.IdleTimeout
-	LingerTimeout          // Options.LingerTime passed while the peer still sent
-	BudgetExceeded         // the peer sent more than Options.MaxDrain after our FIN
-	PeerReset              // the peer answered with RST
-	Canceled               // ctx ended the wait
-	Failed                 // another error (see the returned error)
+	OutcomeInvalid        Outcome = iota
+	OutcomePeerClosed             // the peer's FIN was read: every byte it sent was seen, the close is clean
+	OutcomeIdleTimeout            // the peer was silent longer than Options.IdleTimeout
+	OutcomeLingerTimeout          // Options.LingerTime passed while the peer still sent
+	OutcomeBudgetExceeded         // the peer sent more than Options.MaxDrain after our FIN
+	OutcomePeerReset              // the peer answered with RST
+	OutcomeCanceled               // ctx ended the wait
+	OutcomeFailed                 // another error (see the returned error)
 )
 
 var outcomeNames = [...]string{
-	OutcomeInvalid: "invalid",
-	PeerClosed:     "peer-closed",
-	IdleTimeout:    "idle-timeout",
-	LingerTimeout:  "linger-timeout",
-	BudgetExceeded: "budget",
-	PeerReset:      "peer-reset",
-	Canceled:       "canceled",
-	Failed:         "error",
+	OutcomeInvalid:        "invalid",
+	OutcomePeerClosed:     "peer-closed",
+	OutcomeIdleTimeout:    "idle-timeout",
+	OutcomeLingerTimeout:  "linger-timeout",
+	OutcomeBudgetExceeded: "budget",
+	OutcomePeerReset:      "peer-reset",
+	OutcomeCanceled:       "canceled",
+	OutcomeFailed:         "error",
 }
 
 // String returns the outcome's short name, e.g. "peer-closed".
@@ -44,7 +44,7 @@ func (o Outcome) String() string {
 // wait, which is when Options.OnTimeout decides between close and abort.
 func (o Outcome) boundHit() bool {
 	switch o {
-	case IdleTimeout, LingerTimeout, BudgetExceeded, Canceled:
+	case OutcomeIdleTimeout, OutcomeLingerTimeout, OutcomeBudgetExceeded, OutcomeCanceled:
 		return true
 	}
 	return false

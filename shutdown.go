@@ -48,12 +48,21 @@ type netConner interface{ NetConn() net.Conn }
 // truncation attack. Any other connection needs a CloseWrite method; one
 // without (net.Pipe) gets an error wrapping ErrNoHalfClose.
 func CloseWrite(c net.Conn) error {
+	if err := closeWrite(c); err != nil {
+		return fmt.Errorf("teardown: close write: %w", err)
+	}
+	return nil
+}
+
+// closeWrite is CloseWrite with errors not yet prefixed: each exported
+// function prefixes the errors it returns once ("teardown: op: …").
+func closeWrite(c net.Conn) error {
 	if tc, ok := c.(*tls.Conn); ok {
 		return closeWriteTLS(tc)
 	}
 	cw, ok := c.(closeWriter)
 	if !ok {
-		return fmt.Errorf("teardown: close write %T: %w", c, ErrNoHalfClose)
+		return fmt.Errorf("%T: %w", c, ErrNoHalfClose)
 	}
 	return cw.CloseWrite()
 }
@@ -65,7 +74,7 @@ func closeWriteTLS(tc *tls.Conn) error {
 	if err := tc.CloseWrite(); err != nil {
 		return err
 	}
-	return CloseWrite(tc.NetConn())
+	return closeWrite(tc.NetConn())
 }
 
 // Shutdown calls shutdown(2) in direction how. ShutWrite is CloseWrite.
@@ -77,18 +86,23 @@ func closeWriteTLS(tc *tls.Conn) error {
 // shutdown acts on the connection, whoever else holds the descriptor (C10),
 // and it frees nothing: c must still be closed (C11).
 func Shutdown(c net.Conn, how How) error {
+	var err error
 	switch how {
 	case ShutWrite:
-		return CloseWrite(c)
+		err = closeWrite(c)
 	case ShutRead:
-		return closeRead(c)
+		err = closeRead(c)
 	case ShutBoth:
-		if err := closeRead(c); err != nil {
-			return err
+		if err = closeRead(c); err == nil {
+			err = closeWrite(c)
 		}
-		return CloseWrite(c)
+	default:
+		err = fmt.Errorf("invalid direction %d (want ShutRead, ShutWrite or ShutBoth)", int(how))
 	}
-	return fmt.Errorf("teardown: shutdown: invalid direction %d (want ShutRead, ShutWrite or ShutBoth)", int(how))
+	if err != nil {
+		return fmt.Errorf("teardown: shutdown %v: %w", how, err)
+	}
+	return nil
 }
 
 // closeRead shuts the reading side. A *tls.Conn has no CloseRead of its own:
@@ -100,7 +114,7 @@ func closeRead(c net.Conn) error {
 	if nc, ok := c.(netConner); ok {
 		return closeRead(nc.NetConn())
 	}
-	return fmt.Errorf("teardown: close read %T: %w", c, ErrNoHalfClose)
+	return fmt.Errorf("%T: %w", c, ErrNoHalfClose)
 }
 
 // tcpConn finds the *net.TCPConn under c, looking through *tls.Conn and any

@@ -125,7 +125,7 @@ func TestGracefulTLS(t *testing.T) {
 				t.Errorf("peer (-want +got):\n%s", diff)
 			}
 			// Drained counts application bytes; the client's close_notify carries none.
-			wantRep := teardown.Report{Outcome: teardown.PeerClosed}
+			wantRep := teardown.Report{Outcome: teardown.OutcomePeerClosed}
 			if diff := cmp.Diff(wantRep, rep, cmpopts.IgnoreFields(teardown.Report{}, "Duration")); diff != "" {
 				t.Errorf("report (-want +got):\n%s", diff)
 			}

@@ -38,6 +38,9 @@ func (s *Server) Serve(l net.Listener) error {
 		if err != nil {
 			s.release()
 			if s.shuttingDown() {
+				if drainMore(l, err) {
+					continue
+				}
 				return ErrServerClosed
 			}
 			if a.retry(s, err) {
@@ -46,6 +49,9 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		a.ok(s)
+		if s.clearTTL.Load() {
+			clearMinTTL(c) // accepted during a DrainMinTTL drain
+		}
 		s.start(c)
 	}
 }
@@ -137,6 +143,6 @@ func (s *Server) removeListener(l net.Listener) {
 	s.mu.Lock()
 	delete(s.listeners, l)
 	s.mu.Unlock()
-	l.Close()
+	s.closeListener(l)
 	s.serving.Done()
 }

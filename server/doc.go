@@ -26,9 +26,8 @@
 // bounded by teardown.Options: LingerTime in all (30 s), IdleTimeout of
 // silence (5 s), MaxDrain bytes discarded (1 MiB), and OnTimeout choosing a
 // plain close or an RST when a bound ends the wait. Each close is accounted
-// with the same teardown.Outcome as teardown.Graceful (PeerClosed,
-// IdleTimeout, LingerTimeout, BudgetExceeded, PeerReset, Canceled, Failed) in
-// Stats.
+// with the same teardown.Outcome as teardown.Graceful (OutcomePeerClosed,
+// OutcomeIdleTimeout, and so on) in Stats.
 //
 // # What lingering costs, and why no goroutine waits
 //
@@ -55,9 +54,14 @@
 // # Shutdown without lost replies
 //
 // Closing a listener resets every connection still in its accept queue; those
-// clients already sent their request. On Linux Shutdown first attaches a
-// socket filter that drops new SYNs (clients keep retransmitting, and later
-// see "connection refused"), accepts and serves what is queued, then closes
-// the listener, lets handlers finish and waits for every graceful close. When
-// its ctx ends, what remains is reset and counted.
+// clients already sent their request. On Linux Shutdown first makes the
+// listener drop new SYNs (clients keep retransmitting, and later see
+// "connection refused"): with a socket filter where the kernel allows it, else,
+// without privilege, with IP_MINTTL 255, which the kernel checks only for
+// segments addressed to the listener itself. It accepts and serves what is
+// queued, then closes the listener, lets handlers finish and waits for every
+// graceful close. Stats.Drain says which way it took; if neither worked, the
+// connections reset in the queue are counted in Stats.QueueResets and
+// ErrorLog says why. When its ctx ends, what remains is reset, counted in
+// Stats.Aborted, and Shutdown returns ctx.Err().
 package server

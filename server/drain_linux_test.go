@@ -56,7 +56,7 @@ func TestLingererDrainsQueuedInput(t *testing.T) {
 	}
 	waitFor(t, "the close", func() bool { return closedAll(s.Stats(), 1) })
 	st := s.Stats()
-	if diff := cmp.Diff(map[teardown.Outcome]uint64{teardown.IdleTimeout: 1}, st.ClosedBy); diff != "" {
+	if diff := cmp.Diff(map[teardown.Outcome]uint64{teardown.OutcomeIdleTimeout: 1}, st.ClosedBy); diff != "" {
 		t.Errorf("ClosedBy (-want +got):\n%s", diff)
 	}
 	if st.BytesDrained != queued || st.ResetsSent != 0 {

@@ -33,22 +33,9 @@ type bounds struct {
 }
 
 func resolve(o *teardown.Options) bounds {
-	var v teardown.Options
-	if o != nil {
-		v = *o
-	}
-	b := bounds{opts: o, linger: v.LingerTime, idle: v.IdleTimeout, maxDrain: v.MaxDrain,
+	v := o.WithDefaults()
+	return bounds{opts: o, linger: v.LingerTime, idle: v.IdleTimeout, maxDrain: v.MaxDrain,
 		abort: v.OnTimeout == teardown.AbortOnTimeout, sink: v.Sink != nil}
-	if b.linger <= 0 {
-		b.linger = teardown.DefaultLingerTime
-	}
-	if b.idle <= 0 {
-		b.idle = teardown.DefaultIdleTimeout
-	}
-	if b.maxDrain == 0 {
-		b.maxDrain = teardown.DefaultMaxDrain
-	}
-	return b
 }
 
 // goLingerer runs teardown.Graceful in a goroutine per connection: the
@@ -75,7 +62,7 @@ func (g *goLingerer) linger(c net.Conn, start time.Time) {
 		g.mu.Unlock()
 		cancel()
 		abortConn(c)
-		g.s.finish(c, teardown.Report{Outcome: teardown.Canceled, Aborted: true}, true)
+		g.s.finish(c, teardown.Report{Outcome: teardown.OutcomeCanceled, Aborted: true}, true)
 		return
 	}
 	g.conns[c] = cancel

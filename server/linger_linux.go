@@ -81,7 +81,7 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 	// Our FIN goes out after the reply (RFC 9293 §3.6): the peer reads
 	// everything, then EOF. Sent on the duplicate, once Go's poller has
 	// forgotten the socket, so the event it raises wakes nobody.
-	if err := sys.Shutdown(fd, sys.ShutWR); err != nil {
+	if err := sys.ShutWriteFD(fd); err != nil {
 		l.lost(c, fd, err)
 		return
 	}
@@ -93,9 +93,9 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 // first (ENOTCONN).
 func (l *epollLingerer) lost(c net.Conn, fd int, err error) {
 	sys.CloseFD(fd)
-	o := teardown.Failed
+	o := teardown.OutcomeFailed
 	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ECONNRESET) {
-		o = teardown.PeerReset
+		o = teardown.OutcomePeerReset
 	}
 	l.s.finish(c, teardown.Report{Outcome: o}, true)
 }
@@ -135,4 +135,12 @@ type lconn struct {
 type finished struct {
 	c net.Conn
 	r teardown.Report
+}
+
+// handlerClosed accounts a connection the handler closed itself.
+func (s *Server) handlerClosed(c net.Conn) {
+	s.stats.byHandler.Add(1)
+	s.stats.lingering.Add(-1)
+	s.release()
+	s.setState(c, StateClosed)
 }

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tcpteardown/teardown"
@@ -58,6 +59,7 @@ type Server struct {
 	doneOnce sync.Once
 	sem      chan struct{} // MaxConns slots, nil when unlimited
 	lg       lingerer
+	clearTTL atomic.Bool // a listener drains by IP_MINTTL: clear it on what is accepted
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -140,12 +142,11 @@ func (s *Server) setState(c net.Conn, st ConnState) {
 func (s *Server) serveConn(c net.Conn) {
 	s.setState(c, StateActive)
 	s.runHandler(c)
-	// Counted as lingering before it stops being active, so that Shutdown
-	// never sees both at zero while a connection is between the two.
-	s.stats.lingering.Add(1)
 	if s.endActive(c) {
-		// Reset by Shutdown's end or Close while the handler ran.
-		s.finish(c, teardown.Report{Outcome: teardown.Canceled, Aborted: true}, true)
+		// Reset by Shutdown's end or Close while the handler ran, and
+		// accounted then (abortActive).
+		s.release()
+		s.setState(c, StateClosed)
 		return
 	}
 	s.setState(c, StateLingering)
@@ -168,14 +169,22 @@ func (s *Server) trackActive(c net.Conn) {
 	s.stats.active.Add(1)
 }
 
-// endActive forgets c and reports whether it was aborted meanwhile.
+// endActive forgets c and reports whether it was aborted meanwhile; if not,
+// c moves from active to lingering in the counters. Under the lock, so that
+// abortActive accounts a connection once: either it or the handler's return.
 func (s *Server) endActive(c net.Conn) (aborted bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	rec := s.active[c]
 	delete(s.active, c)
-	s.mu.Unlock()
+	if rec != nil && rec.aborted {
+		return true
+	}
+	// Counted as lingering before it stops being active, so that Shutdown
+	// never sees both at zero while a connection is between the two.
+	s.stats.lingering.Add(1)
 	s.stats.active.Add(-1)
-	return rec != nil && rec.aborted
+	return false
 }
 
 // finish accounts a connection whose descriptor is closed. The lingerer and
@@ -187,14 +196,6 @@ func (s *Server) finish(c net.Conn, r teardown.Report, lingered bool) {
 	if lingered {
 		s.stats.lingering.Add(-1)
 	}
-	s.release()
-	s.setState(c, StateClosed)
-}
-
-// handlerClosed accounts a connection the handler closed itself.
-func (s *Server) handlerClosed(c net.Conn) {
-	s.stats.byHandler.Add(1)
-	s.stats.lingering.Add(-1)
 	s.release()
 	s.setState(c, StateClosed)
 }

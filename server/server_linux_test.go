@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,8 +60,27 @@ func TestListenOptions(t *testing.T) {
 
 // Shutdown in the middle of a churn of clients: every client whose
 // connection was accepted gets its whole reply (none is reset out of the
-// accept queue); the others are refused. Serve returns ErrServerClosed.
+// accept queue); the others are refused. Serve returns ErrServerClosed. Both
+// ways of keeping new SYNs out are tested: the socket filter (root; refused
+// to others on kernels with unprivileged BPF disabled, where IP_MINTTL is
+// used instead) and IP_MINTTL forced.
 func TestShutdownUnderChurn(t *testing.T) {
+	t.Run("best drain", func(t *testing.T) {
+		// Unprivileged, whether the filter is allowed depends on the
+		// kernel (refused here: kernel.unprivileged_bpf_disabled = 2).
+		want := []server.Drain{server.DrainSYNFilter, server.DrainMinTTL}
+		if testenv.IsRoot() {
+			want = want[:1]
+		}
+		shutdownUnderChurn(t, want)
+	})
+	t.Run("min-ttl", func(t *testing.T) {
+		defer server.SkipSYNFilter()()
+		shutdownUnderChurn(t, []server.Drain{server.DrainMinTTL})
+	})
+}
+
+func shutdownUnderChurn(t *testing.T, wantDrain []server.Drain) {
 	const replyLen = 4 << 10
 	s := &server.Server{Handler: reply(16, replyLen)}
 	l, err := server.Listen(context.Background(), "127.0.0.1:0")
@@ -91,10 +111,13 @@ func TestShutdownUnderChurn(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	aborted, err := s.Shutdown(ctx)
+	err = s.Shutdown(ctx)
 	wg.Wait()
-	if aborted != 0 || err != nil {
-		t.Errorf("Shutdown = %d, %v; want 0, nil", aborted, err)
+	if st := s.Stats(); st.Aborted != 0 || err != nil {
+		t.Errorf("Shutdown = %v with Stats.Aborted %d; want nil and 0", err, st.Aborted)
+	}
+	if st := s.Stats(); st.QueueResets != 0 || !slices.Contains(wantDrain, st.Drain) {
+		t.Errorf("Stats: drain %v, %d connections reset in the accept queue; want %v and none", st.Drain, st.QueueResets, wantDrain)
 	}
 	if err := <-errc; !errors.Is(err, server.ErrServerClosed) {
 		t.Errorf("Serve = %v, want ErrServerClosed", err)
@@ -178,7 +201,7 @@ func TestAcceptBackoffEMFILE(t *testing.T) {
 	}
 	// Every client reads to EOF and closes: each close is the peer's FIN,
 	// none an idle timeout (a missed FIN) or a reset.
-	want := helperReport{Accepted: conns + 1, ClosedBy: map[string]uint64{teardown.PeerClosed.String(): conns + 1}, Leaked: "none"}
+	want := helperReport{Accepted: conns + 1, ClosedBy: map[string]uint64{teardown.OutcomePeerClosed.String(): conns + 1}, Leaked: "none"}
 	retries := got.AcceptRetries
 	got.AcceptRetries = 0
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,37 +69,37 @@ func TestHostilePeers(t *testing.T) {
 		{
 			name: "closes after the reply",
 			peer: func(c *net.TCPConn) { readReply(c); c.Close() },
-			want: teardown.PeerClosed,
+			want: teardown.OutcomePeerClosed,
 		},
 		{
 			name: "resets after the reply",
 			peer: func(c *net.TCPConn) { readReply(c); c.SetLinger(0); c.Close() },
-			want: teardown.PeerReset,
+			want: teardown.OutcomePeerReset,
 		},
 		{
 			name: "never closes: released at the idle timeout",
 			opts: teardown.Options{IdleTimeout: 200 * time.Millisecond},
 			peer: func(c *net.TCPConn) { readReply(c); waitEOF(c); c.Close() },
-			want: teardown.IdleTimeout,
+			want: teardown.OutcomeIdleTimeout,
 		},
 		{
 			name: "trickles a byte every 50 ms: released at the linger time",
 			opts: teardown.Options{IdleTimeout: 300 * time.Millisecond, LingerTime: 500 * time.Millisecond},
 			peer: func(c *net.TCPConn) { readReply(c); trickle(c); c.Close() },
-			want: teardown.LingerTimeout, resets: -1,
+			want: teardown.OutcomeLingerTimeout, resets: -1,
 		},
 		{
 			name: "floods after the reply: budget, then close (RST: input unread)",
 			opts: teardown.Options{MaxDrain: 64 << 10},
 			peer: func(c *net.TCPConn) { readReply(c); flood(c); c.Close() },
-			want: teardown.BudgetExceeded, resets: 1,
+			want: teardown.OutcomeBudgetExceeded, resets: 1,
 			drained: func(n uint64) bool { return n == 64<<10+1 },
 		},
 		{
 			name: "floods after the reply: budget, then abort",
 			opts: teardown.Options{MaxDrain: 64 << 10, OnTimeout: teardown.AbortOnTimeout},
 			peer: func(c *net.TCPConn) { readReply(c); flood(c); c.Close() },
-			want: teardown.BudgetExceeded, resets: 1,
+			want: teardown.OutcomeBudgetExceeded, resets: 1,
 			drained: func(n uint64) bool { return n == 64<<10+1 },
 		},
 	}
@@ -208,13 +210,14 @@ func TestShutdown(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), tt.ctxTimeout)
 			defer cancel()
-			aborted, err := s.Shutdown(ctx)
+			err := s.Shutdown(ctx)
+			aborted := int(s.Stats().Aborted)
 			if !tt.clientClose {
 				close(hold)
 			}
 			wg.Wait()
 			if aborted != tt.wantAborted || err != tt.wantErr {
-				t.Errorf("Shutdown = %d, %v; want %d, %v", aborted, err, tt.wantAborted, tt.wantErr)
+				t.Errorf("Shutdown = %v with Stats.Aborted %d; want %v and %d", err, aborted, tt.wantErr, tt.wantAborted)
 			}
 			for i, n := range got {
 				if n != 64<<10 {
@@ -296,4 +299,55 @@ func closedAll(st server.Stats, n uint64) bool {
 		closed += v
 	}
 	return st.Accepted == n && st.Active == 0 && st.Lingering == 0 && closed+st.ClosedByHandler == n
+}
+
+// When Shutdown's ctx ends while handlers still run, Stats agrees with what
+// Shutdown did the moment it returns, before those handlers return: nothing
+// active, every connection reset, canceled and counted in Aborted.
+func TestShutdownStatsAgree(t *testing.T) {
+	const clients = 5
+	started := make(chan struct{}, clients)
+	release := make(chan struct{})
+	returned := make(chan struct{}, clients)
+	s := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
+		started <- struct{}{}
+		<-release // still running when Shutdown returns
+		returned <- struct{}{}
+	})}
+	addr := serve(t, s)
+	var conns []net.Conn
+	for range clients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for range clients {
+		<-started
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != context.DeadlineExceeded {
+		t.Errorf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
+	}
+	st := s.Stats()
+	close(release)
+	want := map[teardown.Outcome]uint64{teardown.OutcomeCanceled: clients}
+	if st.Active != 0 || st.Lingering != 0 || st.Aborted != clients || st.ResetsSent != clients || !cmp.Equal(want, st.ClosedBy) {
+		t.Errorf("Stats right after Shutdown: %v; want active 0, lingering 0, aborted %d, resets %d, closed canceled=%d", st, clients, clients, clients)
+	}
+	for _, c := range conns {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("client read after the abort: %v, want ECONNRESET", err)
+		}
+	}
+	for range clients {
+		<-returned
+	}
+	if st2 := s.Stats(); !cmp.Equal(st.ClosedBy, st2.ClosedBy) || st2.ResetsSent != st.ResetsSent || st2.Active != 0 {
+		t.Errorf("Stats once the handlers returned: %v; want them unchanged: %v", st2, st)
+	}
 }

@@ -25,6 +25,11 @@ type shard struct {
 	buf    []byte // discarded input lands here
 	events []sys.EpollEvent
 	done   []finished
+	// spare is the previous round's done, emptied, for the next round: only
+	// run touches it. Without it every round allocated a new done, which
+	// was the lingerer's largest allocation (140 B per connection in churn,
+	// measured with -memprofile).
+	spare []finished
 }
 
 // readsPerWake bounds the reads for one descriptor per wake-up, so that a
@@ -52,7 +57,7 @@ func (sh *shard) add(c net.Conn, fd int, start int64) {
 	err := sh.ep.Add(fd)
 	if sh.closed || err != nil {
 		sh.mu.Unlock()
-		sh.l.s.finish(c, sh.closeFD(lc, teardown.Canceled, true), true)
+		sh.l.s.finish(c, sh.closeFD(lc, teardown.OutcomeCanceled, true), true)
 		return
 	}
 	sh.conns[fd] = lc
@@ -112,9 +117,10 @@ func (sh *shard) round(evs []sys.EpollEvent) (time.Duration, bool) {
 	sh.expire(now)
 	timeout, closed := sh.timeout(), sh.closed
 	done := sh.done
-	sh.done = nil // deliver runs unlocked: abortAll must not append to it
+	sh.done, sh.spare = sh.spare, nil // deliver runs unlocked: abortAll must not append to done
 	sh.mu.Unlock()
 	sh.deliver(done)
+	sh.spare = done[:0]
 	return timeout, closed
 }
 
@@ -136,19 +142,19 @@ func (sh *shard) drain(lc *lconn, now int64) {
 			lc.drained += int64(n)
 			lc.last = now
 			if b := sh.l.b; b.maxDrain >= 0 && lc.drained > b.maxDrain {
-				sh.end(lc, teardown.BudgetExceeded, b.abort)
+				sh.end(lc, teardown.OutcomeBudgetExceeded, b.abort)
 				return
 			}
 		case err == nil: // read 0: the peer's FIN, everything it sent was read
-			sh.end(lc, teardown.PeerClosed, false)
+			sh.end(lc, teardown.OutcomePeerClosed, false)
 			return
 		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
 			return
 		case errors.Is(err, syscall.ECONNRESET):
-			sh.end(lc, teardown.PeerReset, false)
+			sh.end(lc, teardown.OutcomePeerReset, false)
 			return
 		default: // ETIMEDOUT (TCP_USER_TIMEOUT, retransmissions), EPIPE …
-			sh.end(lc, teardown.Failed, false)
+			sh.end(lc, teardown.OutcomeFailed, false)
 			return
 		}
 	}
@@ -175,9 +181,9 @@ func (sh *shard) expire(now int64) {
 			heap.Fix(&sh.timers, 0)
 			continue
 		}
-		o := teardown.IdleTimeout
+		o := teardown.OutcomeIdleTimeout
 		if lc.start+int64(sh.l.b.linger) <= lc.last+int64(sh.l.b.idle) {
-			o = teardown.LingerTimeout
+			o = teardown.OutcomeLingerTimeout
 		}
 		sh.end(lc, o, sh.l.b.abort)
 	}
@@ -198,7 +204,7 @@ func (sh *shard) closeFD(lc *lconn, o teardown.Outcome, abort bool) teardown.Rep
 	r := teardown.Report{Outcome: o, Drained: lc.drained}
 	if abort {
 		sys.SetLinger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
-	} else if o != teardown.PeerClosed && o != teardown.PeerReset {
+	} else if o != teardown.OutcomePeerClosed && o != teardown.OutcomePeerReset {
 		// Input left unread makes close send RST (C21): say so.
 		n, err := sys.InQ(lc.fd)
 		abort = err == nil && n > 0
@@ -214,7 +220,7 @@ func (sh *shard) abortAll() int {
 	sh.mu.Lock()
 	n := len(sh.conns)
 	for _, lc := range sh.conns {
-		sh.end(lc, teardown.Canceled, true)
+		sh.end(lc, teardown.OutcomeCanceled, true)
 	}
 	done := sh.done
 	sh.done = nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"github.com/tcpteardown/teardown"
 )
 
 // Shutdown stops the server without losing a reply. It stops new handshakes
@@ -11,18 +13,23 @@ import (
 // a listener resets every connection still queued, so they are served
 // instead), lets running handlers finish, closes every connection
 // gracefully, and waits until all are closed. If ctx ends first it aborts
-// (RST) what remains and returns how many connections that was, with
-// ctx.Err(). Serve returns ErrServerClosed.
-func (s *Server) Shutdown(ctx context.Context) (aborted int, err error) {
+// (RST) what remains and returns ctx.Err(), as net/http's Shutdown does;
+// Stats.Aborted counts those connections, and Stats agrees with what
+// Shutdown did as soon as it returns. Serve returns ErrServerClosed.
+//
+// How new handshakes were stopped is in Stats.Drain; when nothing could
+// stop them (DrainNone), ErrorLog says why, and the connections reset in the
+// accept queue are counted in Stats.QueueResets.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.beginShutdown(true)
 	if err := s.waitIdle(ctx); err != nil {
-		n := s.abortAll()
+		s.abortAll()
 		s.stop()
-		return n, err
+		return err
 	}
 	s.stop()
-	return 0, nil
+	return nil
 }
 
 // Close is Shutdown with a context that has already ended: it closes the
@@ -48,11 +55,22 @@ func (s *Server) beginShutdown(drain bool) {
 	}
 	s.mu.Unlock()
 	for _, l := range ls {
-		if !drain || !drainListener(l, time.Now().Add(drainGrace)) {
-			l.Close()
+		if !drain || !s.drain(l) {
+			s.closeListener(l)
 		}
 	}
 	s.serving.Wait()
+}
+
+// drain starts l's drain and reports whether it did; if not, it logs why.
+func (s *Server) drain(l net.Listener) bool {
+	d, err := drainListener(l, time.Now().Add(drainGrace), func() { s.clearTTL.Store(true) })
+	s.stats.noteDrain(d)
+	if err != nil {
+		s.logf("server: shutdown: %v: %v; closing the listener at once resets the connections in its accept queue (counted in Stats.QueueResets)", l.Addr(), err)
+		return false
+	}
+	return true
 }
 
 // waitIdle polls until no handler runs and nothing lingers, like
@@ -77,12 +95,14 @@ func (s *Server) waitIdle(ctx context.Context) error {
 // lingering one, and returns how many it reset.
 func (s *Server) abortAll() int {
 	s.cancel()
-	n := s.abortActive()
-	return n + s.lg.abortAll()
+	n := s.abortActive() + s.lg.abortAll()
+	s.stats.aborted.Add(uint64(n))
+	return n
 }
 
-// abortActive resets the connections of running handlers. Their handlers
-// return when their next read or write fails; serveConn then accounts them.
+// abortActive resets the connections of running handlers and accounts them
+// at once, so that Stats agrees with Shutdown's result although their
+// handlers return only when their next read or write fails.
 func (s *Server) abortActive() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,6 +113,8 @@ func (s *Server) abortActive() int {
 		}
 		rec.aborted = true
 		abortConn(c)
+		s.stats.active.Add(-1)
+		s.stats.record(teardown.Report{Outcome: teardown.OutcomeCanceled, Aborted: true})
 		n++
 	}
 	return n

@@ -19,25 +19,40 @@ type Stats struct {
 	BytesDrained    uint64                      // bytes discarded after our FIN
 	ResetsSent      uint64                      // closes that sent RST (policy, abort, or unread input)
 	AcceptRetries   uint64                      // accept failures on EMFILE/ENFILE waited out
+	Aborted         uint64                      // connections reset because Shutdown's ctx ended or Close ran
+	Drain           Drain                       // how Shutdown kept new connections out of the accept queue
+	QueueResets     uint64                      // connections reset in an accept queue when a listener closed
 	CloseTime       Histogram                   // from handler return to descriptor closed
 }
 
 // String returns one line, e.g. "accepted 3 active 0 lingering 0 closed peer-closed=3 drained 0 B resets 0".
 func (st Stats) String() string {
 	s := fmt.Sprintf("accepted %d active %d lingering %d closed", st.Accepted, st.Active, st.Lingering)
-	for o := teardown.PeerClosed; o <= teardown.Failed; o++ {
+	for o := teardown.OutcomePeerClosed; o <= teardown.OutcomeFailed; o++ {
 		if n := st.ClosedBy[o]; n > 0 {
 			s += fmt.Sprintf(" %s=%d", o, n)
 		}
 	}
-	return s + fmt.Sprintf(" drained %d B resets %d", st.BytesDrained, st.ResetsSent)
+	s += fmt.Sprintf(" drained %d B resets %d", st.BytesDrained, st.ResetsSent)
+	if st.Aborted > 0 {
+		s += fmt.Sprintf(" aborted %d", st.Aborted)
+	}
+	if st.Drain != DrainNotRun {
+		s += fmt.Sprintf(" drain %v", st.Drain)
+	}
+	if st.QueueResets > 0 {
+		s += fmt.Sprintf(" queue-resets %d", st.QueueResets)
+	}
+	return s
 }
 
 // counters are the live, atomic form of Stats.
 type counters struct {
 	accepted, byHandler, drained, resets, acceptRetries atomic.Uint64
+	aborted, queueResets                                atomic.Uint64
 	active, lingering                                   atomic.Int64
-	closedBy                                            [teardown.Failed + 1]atomic.Uint64
+	drain                                               atomic.Int32 // a Drain
+	closedBy                                            [teardown.OutcomeFailed + 1]atomic.Uint64
 	closeTime                                           histogram
 }
 
@@ -60,6 +75,7 @@ func (s *Server) Stats() Stats {
 		ClosedBy: map[teardown.Outcome]uint64{}, ClosedByHandler: c.byHandler.Load(),
 		BytesDrained: c.drained.Load(), ResetsSent: c.resets.Load(),
 		AcceptRetries: c.acceptRetries.Load(), CloseTime: c.closeTime.snapshot(),
+		Aborted: c.aborted.Load(), Drain: Drain(c.drain.Load()), QueueResets: c.queueResets.Load(),
 	}
 	for o := range c.closedBy {
 		if n := c.closedBy[o].Load(); n > 0 {

@@ -57,7 +57,7 @@ func TestVanishedPeer(t *testing.T) {
 	}
 	close(gone)
 	waitFor(t, "the release", func() bool { return closedAll(s.Stats(), 1) })
-	want := map[teardown.Outcome]uint64{teardown.IdleTimeout: 1}
+	want := map[teardown.Outcome]uint64{teardown.OutcomeIdleTimeout: 1}
 	if diff := cmp.Diff(want, s.Stats().ClosedBy); diff != "" {
 		t.Errorf("ClosedBy (-want +got):\n%s\nstats: %v", diff, s.Stats())
 	}

@@ -19,6 +19,8 @@ type Snapshot struct {
 	RSSKiB     int64   `json:"rss_kib"` // resident set, after a GC that returns memory to the OS
 	GoKiB      int64   `json:"go_kib"`  // Go heap + goroutine stacks in use
 	Goroutines int     `json:"goroutines"`
+	Threads    int64   `json:"threads"`      // OS threads (Linux)
+	AllocKiB   int64   `json:"alloc_kib"`    // allocated since the start, garbage included (TotalAlloc)
 	CloseP50   float64 `json:"close_p50_us"` // handler return → descriptor closed
 	CloseP99   float64 `json:"close_p99_us"`
 	Aborted    int     `json:"aborted,omitempty"` // reply to "shutdown"
@@ -105,6 +107,8 @@ func snapshot(t target) Snapshot {
 		RSSKiB:     rssKiB(),
 		GoKiB:      int64(ms.HeapInuse+ms.StackInuse) / 1024,
 		Goroutines: runtime.NumGoroutine(),
+		Threads:    threads(),
+		AllocKiB:   int64(ms.TotalAlloc / 1024),
 		CloseP50:   float64(h.Quantile(0.5)) / 1e3,
 		CloseP99:   float64(h.Quantile(0.99)) / 1e3,
 	}

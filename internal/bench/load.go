@@ -2,12 +2,10 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -91,16 +89,14 @@ func newBudget(n int) *budget {
 
 func (b *budget) take() bool { return b.left.Add(-1) >= 0 }
 
-// isRefused tells a connection that never was from a lost reply.
-func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
-
 // hold opens n connections that read their reply and EOF but never close,
-// from 64 goroutines, until ctx ends. The caller closes them.
-func hold(ctx context.Context, addr string, n, reqLen, replyLen int) []net.Conn {
+// from par goroutines (so at most par handshakes and handlers at once),
+// until ctx ends. The caller closes them.
+func hold(ctx context.Context, addr string, n, par, reqLen, replyLen int) []net.Conn {
 	var mu sync.Mutex
 	conns := make([]net.Conn, 0, n)
 	b := newBudget(n)
-	workers(ctx, 64, func() bool {
+	workers(ctx, par, func() bool {
 		if !b.take() {
 			return false
 		}

@@ -37,6 +37,13 @@ type Result struct {
 	KiBPerConn        float64 `json:"rss_kib_per_conn,omitempty"`
 	GoKiBPerConn      float64 `json:"go_kib_per_conn,omitempty"`
 	GoroutinesPerConn float64 `json:"goroutines_per_conn,omitempty"`
+	Threads           int64   `json:"threads,omitempty"`                // server's OS threads while holding
+	BurstKiBPerConn   float64 `json:"burst_rss_kib_per_conn,omitempty"` // hold again, 256 handshakes at once, fresh server
+	BurstThreads      int64   `json:"burst_threads,omitempty"`
+	// What the burst allocated per connection, garbage included: with no GC
+	// during the burst (the heap goal counts the binary's globals), this is
+	// what RSS read from outside grows by.
+	BurstAllocKiBPerConn float64 `json:"burst_alloc_kib_per_conn,omitempty"`
 
 	// Ratio holds each figure divided by plain's in the same workload.
 	Ratio map[string]float64 `json:"ratio_to_plain,omitempty"`
@@ -51,7 +58,8 @@ func (r *Result) tally(t *tally) {
 func (r Result) brief() string {
 	switch r.Workload {
 	case Hold:
-		return fmt.Sprintf("held %d, %.2f KiB RSS/conn", r.Held, r.KiBPerConn)
+		return fmt.Sprintf("held %d, %.2f KiB RSS/conn, %d threads; burst %.2f KiB RSS/conn, %.2f KiB allocated/conn, %d threads",
+			r.Held, r.KiBPerConn, r.Threads, r.BurstKiBPerConn, r.BurstAllocKiBPerConn, r.BurstThreads)
 	case Churn, ChurnPaired:
 		return fmt.Sprintf("%.0f conn/s, %.1f µs CPU/conn", r.ConnPerSec, r.CPUPerConn)
 	}
@@ -65,6 +73,7 @@ func (r Result) figures() map[string]float64 {
 		"close_p50_us": r.CloseP50, "close_p99_us": r.CloseP99,
 		"lost": float64(r.Lost), "rss_kib_per_conn": r.KiBPerConn,
 		"go_kib_per_conn": r.GoKiBPerConn, "goroutines_per_conn": r.GoroutinesPerConn,
+		"burst_rss_kib_per_conn": r.BurstKiBPerConn,
 	}
 }
 
@@ -119,7 +128,9 @@ func WriteTable(w io.Writer, rs []Result) error {
 // legend explains the short headers of the tables below it.
 const legend = `× = ratio to plain in the same run; cpu µs = server CPU per connection;
 p50, p99 µs = close latency (handler return to descriptor closed);
-late RST = reset after the complete reply.
+late RST = reset after the complete reply. hold: KiB/c = RSS KiB per held
+connection, Go/c = Go heap KiB, g/c = goroutines, thr = threads; burst/c =
+RSS KiB after 10,000 connects (256 at once), alloc/c = KiB allocated.
 
 `
 
@@ -127,7 +138,7 @@ var header = map[string]string{
 	Churn:       "conn/s\t×\tcpu µs\t×\tp50 µs\t×\tp99 µs\t×\tlost\t",
 	ChurnPaired: "conn/s\t×\tcpu µs\t×\tp50 µs\t×\tp99 µs\t×\tlost\t",
 	Pipelined:   "conns\tcomplete\ttruncated\tlate RST\tlost %\t×\t",
-	Hold:        "held\tRSS KiB/conn\tGo KiB/conn\tgoroutines/conn\t",
+	Hold:        "held\tKiB/c\tGo/c\tg/c\tthr\tburst/c\talloc/c\tthr\t",
 	Shutdown:    "accepted\tcomplete\tlost\t×\trefused\taborted\t",
 }
 
@@ -142,7 +153,8 @@ func (r Result) row() string {
 		n := r.Complete + r.Lost + r.ResetAfter
 		return fmt.Sprintf("%d\t%d\t%d\t%d\t%.1f\t%s\t", n, r.Complete, r.Lost, r.ResetAfter, pct(r.Lost, n), r.ratio("lost"))
 	case Hold:
-		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t", r.Held, r.KiBPerConn, r.GoKiBPerConn, r.GoroutinesPerConn)
+		return fmt.Sprintf("%d\t%.2f\t%.2f\t%.2f\t%d\t%.2f\t%.2f\t%d\t", r.Held, r.KiBPerConn, r.GoKiBPerConn,
+			r.GoroutinesPerConn, r.Threads, r.BurstKiBPerConn, r.BurstAllocKiBPerConn, r.BurstThreads)
 	}
 	return fmt.Sprintf("%d\t%d\t%d\t%s\t%d\t%d\t", r.Conns, r.Complete, r.Lost, r.ratio("lost"), r.Refused, r.Aborted)
 }

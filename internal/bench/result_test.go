@@ -24,7 +24,8 @@ func TestWriteTable(t *testing.T) {
 			Ratio: map[string]float64{"conn_per_s": 0.9, "cpu_us_per_conn": 1.3, "close_p50_us": 128.57, "close_p99_us": 150}},
 		{Workload: "pipelined", Server: "plain", Complete: 1, Lost: 399, Ratio: map[string]float64{"lost": 1}},
 		{Workload: "pipelined", Server: "teardown", Complete: 400, Ratio: map[string]float64{"lost": 0}},
-		{Workload: "hold", Server: "teardown", Held: 10000, KiBPerConn: 0.3, GoKiBPerConn: 0.29},
+		{Workload: "hold", Server: "teardown", Held: 10000, KiBPerConn: 0.3, GoKiBPerConn: 0.29, Threads: 21,
+			BurstKiBPerConn: 0.44, BurstAllocKiBPerConn: 0.74, BurstThreads: 112},
 		{Workload: "shutdown", Server: "teardown", Conns: 5000, Complete: 5000, Refused: 32},
 	}
 	var buf bytes.Buffer

@@ -91,8 +91,11 @@ func startTeardown(cfg *ServerConfig, l net.Listener) target {
 	return &teardownTarget{s: s}
 }
 
-func (t *teardownTarget) shutdown(ctx context.Context) (int, error) { return t.s.Shutdown(ctx) }
-func (t *teardownTarget) close()                                    { t.s.Close() }
+func (t *teardownTarget) shutdown(ctx context.Context) (int, error) {
+	err := t.s.Shutdown(ctx)
+	return int(t.s.Stats().Aborted), err
+}
+func (t *teardownTarget) close() { t.s.Close() }
 func (t *teardownTarget) counts() (uint64, uint64, server.Histogram) {
 	st := t.s.Stats()
 	var closed uint64
@@ -112,7 +115,6 @@ type goServer struct {
 	hist             server.Histogram
 	conns            map[net.Conn]struct{}
 	wg               sync.WaitGroup
-	stopping         atomic.Bool
 }
 
 func (g *goServer) serve() {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,10 +54,22 @@ func NewEpoll(batch int) (*Epoll, error) {
 	}
 	if err := e.register(); err != nil {
 		unix.Close(wake)
-		e.f.Close()
+		e.closeSet()
 		return nil, err
 	}
 	return e, nil
+}
+
+// closeSet closes the set's descriptor: through its *os.File once register
+// made one (closing the number as well would close it twice), else directly.
+// Before, a failed SetNonblock left e.f nil, and e.f.Close (nil-safe, it
+// returns ErrInvalid) leaked the descriptor.
+func (e *Epoll) closeSet() {
+	if e.f != nil {
+		e.f.Close()
+		return
+	}
+	unix.Close(e.fd)
 }
 
 // register hands the set's descriptor to Go's network poller. O_NONBLOCK is
@@ -82,7 +95,9 @@ func (e *Epoll) register() error {
 // may stop early (fairness) without losing a wake-up.
 func (e *Epoll) Add(fd int) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
-	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(e.fd, unix.EPOLL_CTL_ADD, fd, &ev))
+	// Raw, as the lingerer's other calls (server_linux.go): it never blocks.
+	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(e.fd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	return rawErr("epoll_ctl", errno)
 }
 
 // Wait parks the calling goroutine until a descriptor is ready, Wake is
