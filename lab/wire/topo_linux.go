@@ -1,0 +1,112 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpteardown/teardown/internal/netns"
+)
+
+// tunName is the device's name in each host (each has its own namespace).
+const tunName = "wire0"
+
+// openTUN creates the host's TUN device inside ns and configures it. The
+// device belongs to the namespace of the thread that opens /dev/net/tun
+// (tun_chr_open takes current's net namespace), so the open happens in
+// ns.Do. It disappears when the returned file is closed: it is not
+// persistent (no TUNSETPERSIST).
+func openTUN(ns *netns.NS, addr netip.Addr, ipv6 bool) (*os.File, error) {
+	var f *os.File
+	err := ns.Do(func() error {
+		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return tunOpenError(err)
+		}
+		// A non-blocking descriptor goes to Go's poller, so Read parks the
+		// goroutine and Close wakes it.
+		f = os.NewFile(uintptr(fd), "/dev/net/tun")
+		if err := setIff(fd); err != nil {
+			return err
+		}
+		return configure(addr, ipv6)
+	})
+	if err != nil && f != nil {
+		f.Close()
+		f = nil
+	}
+	return f, err
+}
+
+func tunOpenError(err error) error {
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("open /dev/net/tun: %w (run as root, or make the device usable: chmod 0666 /dev/net/tun)", err)
+	}
+	return fmt.Errorf("open /dev/net/tun: %w", os.NewSyscallError("open", err))
+}
+
+// setIff makes the descriptor a TUN device: IP packets without Ethernet
+// header (IFF_TUN) and without the 4-byte packet-information prefix
+// (IFF_NO_PI). Without IFF_VNET_HDR and TUNSETOFFLOAD the device announces
+// no checksum or segmentation offload (tun_net_fix_features), so every
+// packet the wire reads is a finished, wire-sized segment with its
+// checksums filled in.
+func setIff(fd int) error {
+	ifr, err := unix.NewIfreq(tunName)
+	if err != nil {
+		return fmt.Errorf("tun ifreq: %w", err)
+	}
+	ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		return fmt.Errorf("create TUN device: %w", os.NewSyscallError("ioctl TUNSETIFF", err))
+	}
+	return nil
+}
+
+// configure gives the device its address, MTU 1500 and a connected route
+// to the peer's address, and brings it up. It runs inside the namespace.
+func configure(addr netip.Addr, ipv6 bool) error {
+	link, err := netlink.LinkByName(tunName)
+	if err != nil {
+		return fmt.Errorf("find %s: %w", tunName, err)
+	}
+	if err := quietIPv6(ipv6); err != nil {
+		return err
+	}
+	if err := netlink.LinkSetMTU(link, 1500); err != nil {
+		return fmt.Errorf("set %s mtu: %w", tunName, err)
+	}
+	bits := 24
+	if ipv6 {
+		bits = 64
+	}
+	// No duplicate address detection: it would keep the address tentative
+	// (unusable) for about a second, and the only other host is ours.
+	a := &netlink.Addr{IPNet: &net.IPNet{IP: addr.AsSlice(), Mask: net.CIDRMask(bits, addr.BitLen())}, Flags: unix.IFA_F_NODAD}
+	if err := netlink.AddrAdd(link, a); err != nil {
+		return fmt.Errorf("add %s to %s: %w", addr, tunName, err)
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("set %s up: %w", tunName, err)
+	}
+	return nil
+}
+
+// quietIPv6 keeps the device from sending what the hosts do not need: no
+// IPv6 at all on an IPv4 wire, no router solicitations on an IPv6 one.
+// What is left (MLD reports on an IPv6 wire) is forwarded like any packet.
+func quietIPv6(ipv6 bool) error {
+	path, val := "/proc/sys/net/ipv6/conf/"+tunName+"/disable_ipv6", "1"
+	if ipv6 {
+		path, val = "/proc/sys/net/ipv6/conf/"+tunName+"/router_solicitations", "0"
+	}
+	if err := os.WriteFile(path, []byte(val), 0o644); err != nil {
+		return fmt.Errorf("sysctl %s: %w", path, err)
+	}
+	return nil
+}
