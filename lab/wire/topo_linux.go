@@ -28,12 +28,15 @@ func openTUN(ns *netns.NS, addr netip.Addr, ipv6 bool) (*os.File, error) {
 		if err != nil {
 			return tunOpenError(err)
 		}
-		// A non-blocking descriptor goes to Go's poller, so Read parks the
-		// goroutine and Close wakes it.
-		f = os.NewFile(uintptr(fd), "/dev/net/tun")
 		if err := setIff(fd); err != nil {
+			unix.Close(fd)
 			return err
 		}
+		// A non-blocking descriptor goes to Go's poller, so Read parks the
+		// goroutine and Close wakes it. Only after TUNSETIFF: a descriptor
+		// with no device attached polls as EPOLLERR, and the runtime would
+		// mark it broken for good ("not pollable" on every Read).
+		f = os.NewFile(uintptr(fd), "/dev/net/tun")
 		return configure(addr, ipv6)
 	})
 	if err != nil && f != nil {
