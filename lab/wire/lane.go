@@ -37,13 +37,13 @@ func (q *queue) Pop() any {
 // lane delivers one direction's delayed packets at their time: the link's
 // one-way delay and rate, delay rules, and released holds all pass here.
 type lane struct {
-	out      *os.File
-	mu       sync.Mutex
-	q        queue
-	n        uint64
-	busy     time.Time // rate: when the link finishes sending what it has
-	wake     chan struct{}
-	done     chan struct{}
+	out       *os.File
+	mu        sync.Mutex
+	q         queue
+	n         uint64
+	busy      time.Time // rate: when the link finishes sending what it has
+	wake      chan struct{}
+	done      chan struct{}
 	delivered func(*Event) // records a Delivered event
 }
 

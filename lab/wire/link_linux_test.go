@@ -1,0 +1,180 @@
+package wire_test
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/testenv"
+	"github.com/tcpteardown/teardown/lab/wire"
+)
+
+// TestLinkRTT: with rtt=40ms each direction waits 20 ms, so the SYN-ACK
+// reaches the wire at least 20 ms after the SYN and connect takes at least
+// the whole round trip.
+func TestLinkRTT(t *testing.T) {
+	l := newLab(t, wire.Config{Link: wire.Link{RTT: 40 * time.Millisecond}})
+	t0 := time.Now()
+	l.connect(t)
+	if d := time.Since(t0); d < 40*time.Millisecond {
+		t.Errorf("connect took %v, want ≥ 40ms (one rtt)", d)
+	}
+	syn := l.waitFor(t, "SYN", is(wire.AtoB, wire.Forwarded, "S", 0))
+	synack := l.waitFor(t, "SYN-ACK", is(wire.BtoA, wire.Forwarded, "S.", 0))
+	evs := l.snapshot()
+	if d := evs[synack].Time.Sub(evs[syn].Time); d < 20*time.Millisecond {
+		t.Errorf("SYN-ACK reached the wire %v after the SYN, want ≥ 20ms (rtt/2)", d)
+	}
+}
+
+// udpFlood sends n datagrams of size bytes from host a to a UDP socket on
+// host b and returns the receive time of each one that arrived, stopping
+// once nothing arrives for idle.
+func udpFlood(t *testing.T, l *lab, n, size int, idle time.Duration) []time.Time {
+	t.Helper()
+	var rx, tx net.PacketConn
+	l.NS(wire.B).Do(func() (err error) {
+		rx, err = net.ListenPacket("udp", netip.AddrPortFrom(l.Addr(wire.B), 0).String())
+		return err
+	})
+	if rx == nil {
+		t.Fatal("listen udp on host b failed")
+	}
+	defer rx.Close()
+	l.NS(wire.A).Do(func() (err error) {
+		tx, err = net.ListenPacket("udp", netip.AddrPortFrom(l.Addr(wire.A), 0).String())
+		return err
+	})
+	if tx == nil {
+		t.Fatal("listen udp on host a failed")
+	}
+	defer tx.Close()
+	buf := make([]byte, size)
+	for i := range n {
+		if _, err := tx.WriteTo(buf, rx.LocalAddr()); err != nil {
+			t.Fatalf("datagram %d: %v", i, err)
+		}
+	}
+	var got []time.Time
+	for len(got) < n {
+		rx.SetReadDeadline(time.Now().Add(idle))
+		if _, _, err := rx.ReadFrom(buf); err != nil {
+			break
+		}
+		got = append(got, time.Now())
+	}
+	return got
+}
+
+// lossPattern returns, for each datagram host a sent, whether the wire
+// dropped it.
+func lossPattern(evs []wire.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		if e.Dir == wire.AtoB && e.Seg.Proto == capture.UDP {
+			b.WriteByte(map[bool]byte{true: 'x', false: '.'}[e.Action == wire.Dropped])
+		}
+	}
+	return b.String()
+}
+
+// TestLinkLossSeed: random loss is reproducible: two wires with the same
+// seed lose the same datagrams of the same stream, a different seed loses
+// others, and the rate is near the configured one.
+func TestLinkLossSeed(t *testing.T) {
+	run := func(seed uint64) string {
+		l := newLab(t, wire.Config{Link: wire.Link{Loss: 0.3, Seed: seed}})
+		udpFlood(t, l, 200, 100, 200*time.Millisecond) // 200 < the TUN queue's 500: none lost before the wire
+		return lossPattern(l.snapshot())
+	}
+	first, again, other := run(7), run(7), run(8)
+	if len(first) != 200 {
+		t.Fatalf("wire saw %d datagrams, want 200", len(first))
+	}
+	if first != again {
+		t.Errorf("seed 7 lost different datagrams twice:\n%s\n%s", first, again)
+	}
+	if first == other {
+		t.Errorf("seeds 7 and 8 lost the same datagrams: %s", first)
+	}
+	if n := strings.Count(first, "x"); n < 30 || n > 90 {
+		t.Errorf("lost %d of 200 at loss=30%%, want 30..90 (binomial, 5 sigma)", n)
+	}
+}
+
+// TestLinkRate: at 1 mbit/s a 1250-byte datagram (plus 28 header bytes)
+// takes 10.2 ms to send, so 10 of them arrive spread over ≥ 9 × 10.2 ms.
+func TestLinkRate(t *testing.T) {
+	l := newLab(t, wire.Config{Link: wire.Link{Rate: 1_000_000}})
+	got := udpFlood(t, l, 10, 1250, time.Second)
+	if len(got) != 10 {
+		t.Fatalf("received %d of 10 datagrams", len(got))
+	}
+	if d := got[9].Sub(got[0]); d < 9*10*time.Millisecond {
+		t.Errorf("10 datagrams arrived within %v, want ≥ 90ms at 1mbit", d)
+	}
+}
+
+// TestCancelRemovesEverything: cancelling the context closes the wire:
+// its TUN descriptors are closed, so both devices are gone, and Close
+// after that reports the same (nil) result. The goroutines are checked by
+// TestMain's leak check.
+func TestCancelRemovesEverything(t *testing.T) {
+	testenv.RequireRoot(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := wire.New(ctx, &wire.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tunFDs(); n != 2 {
+		t.Fatalf("%d TUN descriptors open, want 2", n)
+	}
+	cancel()
+	if err := w.Close(); err != nil { // waits for the close cancel started
+		t.Fatal(err)
+	}
+	if n := tunFDs(); n != 0 {
+		t.Errorf("%d TUN descriptors open after cancel, want 0", n)
+	}
+}
+
+func tunFDs() int {
+	n := 0
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		if target, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); target == "/dev/net/tun" {
+			n++
+		}
+	}
+	return n
+}
+
+func mustParse(t *testing.T, s string) wire.Step {
+	t.Helper()
+	st, err := wire.ParseStep(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestApplyErrors: steps naming unknown actors, or two actors on the same
+// host, are refused with a line that says why.
+func TestApplyErrors(t *testing.T) {
+	l := newLab(t, wire.Config{})
+	for step, want := range map[string]string{
+		"drop client>nobody F.":                 `unknown actor "nobody"`,
+		"inject client>server R":                "no TCP connection",
+		"drop client>server F. after b>ghost .": `unknown actor "ghost"`,
+	} {
+		if err := l.Apply(mustParse(t, step)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Apply(%q) = %v, want an error containing %q", step, err, want)
+		}
+	}
+}
