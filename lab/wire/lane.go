@@ -106,9 +106,11 @@ func (l *lane) flush(now time.Time) time.Duration {
 		}
 		it := heap.Pop(&l.q).(*item)
 		l.mu.Unlock()
-		l.out.Write(it.frame[ethLen:]) // a closed wire drops what is in flight
+		// Recorded before the write, like every event: whoever sees the
+		// packet arrive finds its event already there.
 		if it.ev != nil {
 			l.delivered(it.ev)
 		}
+		l.out.Write(it.frame[ethLen:]) // a closed wire drops what is in flight
 	}
 }
