@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/internal/testenv"
@@ -34,21 +37,24 @@ func TestLinkRTT(t *testing.T) {
 }
 
 // udpFlood sends n datagrams of size bytes from host a to a UDP socket on
-// host b and returns the receive time of each one that arrived, stopping
-// once nothing arrives for idle.
+// host b and returns the kernel's receive stamp (SO_TIMESTAMPNS) of each
+// one that arrived, stopping once nothing arrives for idle. Kernel stamps,
+// not the reader's clock: on a loaded machine the reader may run late and
+// find everything already queued.
 func udpFlood(t *testing.T, l *lab, n, size int, idle time.Duration) []time.Time {
 	t.Helper()
-	var rx, tx net.PacketConn
+	var rx, tx *net.UDPConn
 	l.NS(wire.B).Do(func() (err error) {
-		rx, err = net.ListenPacket("udp", netip.AddrPortFrom(l.Addr(wire.B), 0).String())
+		rx, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(l.Addr(wire.B), 0)))
 		return err
 	})
 	if rx == nil {
 		t.Fatal("listen udp on host b failed")
 	}
 	defer rx.Close()
+	stampRx(t, rx)
 	l.NS(wire.A).Do(func() (err error) {
-		tx, err = net.ListenPacket("udp", netip.AddrPortFrom(l.Addr(wire.A), 0).String())
+		tx, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(l.Addr(wire.A), 0)))
 		return err
 	})
 	if tx == nil {
@@ -62,14 +68,43 @@ func udpFlood(t *testing.T, l *lab, n, size int, idle time.Duration) []time.Time
 		}
 	}
 	var got []time.Time
+	oob := make([]byte, 128)
 	for len(got) < n {
 		rx.SetReadDeadline(time.Now().Add(idle))
-		if _, _, err := rx.ReadFrom(buf); err != nil {
+		_, oobn, _, _, err := rx.ReadMsgUDP(buf, oob)
+		if err != nil {
 			break
 		}
-		got = append(got, time.Now())
+		got = append(got, rxStamp(t, oob[:oobn]))
 	}
 	return got
+}
+
+func stampRx(t *testing.T, c *net.UDPConn) {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err == nil {
+		rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func rxStamp(t *testing.T, oob []byte) time.Time {
+	t.Helper()
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
+			// struct timespec on 64-bit Linux: two native-endian int64s.
+			return time.Unix(int64(binary.NativeEndian.Uint64(m.Data)), int64(binary.NativeEndian.Uint64(m.Data[8:])))
+		}
+	}
+	t.Fatal("datagram without SCM_TIMESTAMPNS")
+	return time.Time{}
 }
 
 // lossPattern returns, for each datagram host a sent, whether the wire
