@@ -2,13 +2,13 @@ package wire
 
 import (
 	"fmt"
+	"os"
 	"time"
 )
 
-// pump reads every packet host d.From() sends and decides its fate, until
-// the TUN device is closed.
-func (w *Wire) pump(d Dir) {
-	in := w.tun[d.From().index()]
+// pump reads every packet host d.From() sends (on its TUN device in) and
+// decides its fate, until the device is closed.
+func (w *Wire) pump(d Dir, in *os.File) {
 	buf := make([]byte, 65536)
 	for {
 		n, err := in.Read(buf)

@@ -98,9 +98,15 @@ func rxStamp(t *testing.T, oob []byte) time.Time {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
-			// struct timespec on 64-bit Linux: two native-endian int64s.
-			return time.Unix(int64(binary.NativeEndian.Uint64(m.Data)), int64(binary.NativeEndian.Uint64(m.Data[8:])))
+		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
+			continue
+		}
+		// struct timespec: two native-endian longs (64 or 32 bits).
+		switch ne := binary.NativeEndian; len(m.Data) {
+		case 16:
+			return time.Unix(int64(ne.Uint64(m.Data)), int64(ne.Uint64(m.Data[8:])))
+		case 8:
+			return time.Unix(int64(int32(ne.Uint32(m.Data))), int64(int32(ne.Uint32(m.Data[4:]))))
 		}
 	}
 	t.Fatal("datagram without SCM_TIMESTAMPNS")

@@ -122,7 +122,8 @@ func (w *Wire) start() {
 	for _, d := range []Dir{AtoB, BtoA} {
 		w.wg.Add(2)
 		go func() { defer w.wg.Done(); w.lanes[d.index()].run() }()
-		go func() { defer w.wg.Done(); w.pump(d) }()
+		in := w.tun[d.From().index()]
+		go func() { defer w.wg.Done(); w.pump(d, in) }()
 	}
 }
 
