@@ -6,11 +6,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpteardown/teardown/internal/netns"
+	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // tunName is the device's name in each host (each has its own namespace).
@@ -24,13 +25,9 @@ const tunName = "wire0"
 func openTUN(ns *netns.NS, addr netip.Addr, ipv6 bool) (*os.File, error) {
 	var f *os.File
 	err := ns.Do(func() error {
-		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		fd, err := sys.OpenTUN(tunName)
 		if err != nil {
 			return tunOpenError(err)
-		}
-		if err := setIff(fd); err != nil {
-			unix.Close(fd)
-			return err
 		}
 		// A non-blocking descriptor goes to Go's poller, so Read parks the
 		// goroutine and Close wakes it. Only after TUNSETIFF: a descriptor
@@ -47,29 +44,16 @@ func openTUN(ns *netns.NS, addr netip.Addr, ipv6 bool) (*os.File, error) {
 }
 
 func tunOpenError(err error) error {
-	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
-		return fmt.Errorf("open /dev/net/tun: %w (run as root, or make the device usable: chmod 0666 /dev/net/tun)", err)
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+		return fmt.Errorf("%w (run as root, or make the device usable: chmod 0666 /dev/net/tun)", err)
 	}
-	return fmt.Errorf("open /dev/net/tun: %w", os.NewSyscallError("open", err))
+	return err
 }
 
-// setIff makes the descriptor a TUN device: IP packets without Ethernet
-// header (IFF_TUN) and without the 4-byte packet-information prefix
-// (IFF_NO_PI). Without IFF_VNET_HDR and TUNSETOFFLOAD the device announces
-// no checksum or segmentation offload (tun_net_fix_features), so every
-// packet the wire reads is a finished, wire-sized segment with its
-// checksums filled in.
-func setIff(fd int) error {
-	ifr, err := unix.NewIfreq(tunName)
-	if err != nil {
-		return fmt.Errorf("tun ifreq: %w", err)
-	}
-	ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
-	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
-		return fmt.Errorf("create TUN device: %w", os.NewSyscallError("ioctl TUNSETIFF", err))
-	}
-	return nil
-}
+// The device is opened without IFF_VNET_HDR and never given
+// TUNSETOFFLOAD, so it announces no checksum or segmentation offload
+// (tun_net_fix_features): every packet the wire reads is a finished,
+// wire-sized segment with its checksums filled in.
 
 // configure gives the device its address, MTU 1500 and a connected route
 // to the peer's address, and brings it up. It runs inside the namespace.
@@ -90,7 +74,7 @@ func configure(addr netip.Addr, ipv6 bool) error {
 	}
 	// No duplicate address detection: it would keep the address tentative
 	// (unusable) for about a second, and the only other host is ours.
-	a := &netlink.Addr{IPNet: &net.IPNet{IP: addr.AsSlice(), Mask: net.CIDRMask(bits, addr.BitLen())}, Flags: unix.IFA_F_NODAD}
+	a := &netlink.Addr{IPNet: &net.IPNet{IP: addr.AsSlice(), Mask: net.CIDRMask(bits, addr.BitLen())}, Flags: syscall.IFA_F_NODAD}
 	if err := netlink.AddrAdd(link, a); err != nil {
 		return fmt.Errorf("add %s to %s: %w", addr, tunName, err)
 	}
