@@ -67,10 +67,16 @@ func (l *lab) snapshot() []wire.Event {
 // failure.
 func (l *lab) waitFor(t *testing.T, what string, ok func(wire.Event) bool) int {
 	t.Helper()
+	return l.waitAfter(t, -1, what, ok)
+}
+
+// waitAfter is waitFor for events after index from.
+func (l *lab) waitAfter(t *testing.T, from int, what string, ok func(wire.Event) bool) int {
+	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		for i, e := range l.snapshot() {
-			if ok(e) {
+			if i > from && ok(e) {
 				return i
 			}
 		}

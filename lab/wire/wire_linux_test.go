@@ -330,8 +330,8 @@ func TestInjectOutOfWindow(t *testing.T) {
 				rcvNxt -= map[bool]uint32{true: 100000, false: 1}[strings.Contains(tc.step, "100000")]
 			}
 			if tc.answer {
-				l.waitFor(t, "the server's ACK at RCV.NXT", func(e wire.Event) bool {
-					return e.Time.After(l.snapshot()[inj].Time) && is(wire.BtoA, wire.Forwarded, ".", 0)(e) && e.Seg.Ack == rcvNxt
+				l.waitAfter(t, inj, "the server's ACK at RCV.NXT", func(e wire.Event) bool {
+					return is(wire.BtoA, wire.Forwarded, ".", 0)(e) && e.Seg.Ack == rcvNxt
 				})
 			}
 			// The connection survived: data still flows both ways.
@@ -357,5 +357,34 @@ func checkSilent(t *testing.T, l *lab, inj int) {
 		if e.Dir == wire.BtoA {
 			t.Fatalf("server answered the ignored segment:\n%s", dump(l.snapshot()))
 		}
+	}
+}
+
+// TestLostLastACK: the active closer's last ACK is dropped (`after` the
+// passive closer's FIN), so the passive closer retransmits its FIN; the
+// closer's TIME-WAIT socket answers it with an ACK, not a RST — the first
+// reason TIME-WAIT exists (RFC 9293 §3.6.1).
+func TestLostLastACK(t *testing.T) {
+	l := newLab(t, wire.Config{})
+	c, s := l.connect(t)
+	apply(t, l, "drop client>server . after server>client F.")
+	c.Close()
+	if _, err := readEOF(t, s); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	lost := l.waitFor(t, "the lost ACK", is(wire.AtoB, wire.Dropped, ".", 0))
+	l.waitAfter(t, lost, "the ACK of the retransmitted FIN", is(wire.AtoB, wire.Forwarded, ".", 0))
+	fins := 0
+	for _, e := range l.snapshot() {
+		if e.Seg.Flags.Has(capture.RST) {
+			t.Errorf("a RST crossed the wire:\n%s", dump(l.snapshot()))
+		}
+		if e.Dir == wire.BtoA && e.Seg.Flags.Has(capture.FIN) {
+			fins++
+		}
+	}
+	if fins < 2 {
+		t.Errorf("server sent its FIN %d times, want a retransmission", fins)
 	}
 }
