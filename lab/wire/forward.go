@@ -119,7 +119,7 @@ func (w *Wire) arm(st Step) error {
 	if err != nil {
 		return err
 	}
-	r := &rule{st: st, dir: d, left: st.Count}
+	r := &rule{st: st, dir: d, left: max(st.Count, 1)} // a Step built by hand may leave Count 0
 	if st.After != nil {
 		if r.after, err = w.resolve(st.After.From, st.After.To); err != nil {
 			return err

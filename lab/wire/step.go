@@ -55,7 +55,7 @@ type Step struct {
 	Kind  Kind
 	Match Match         // drop, delay, dup, hold
 	After *Match        // drop … after MATCH2
-	Count int           // drop, delay, dup: how many segments (default 1)
+	Count int           // drop, delay, dup: how many segments (default 1); 0 for the others
 	Delay time.Duration // delay
 	// Cut: From>To, or both empty for both directions. Inject: the direction.
 	From, To string
@@ -82,7 +82,7 @@ var (
 // count=2". Errors say what was expected.
 func ParseStep(text string) (Step, error) {
 	f := strings.Fields(text)
-	st := Step{Text: strings.Join(f, " "), Count: 1}
+	st := Step{Text: strings.Join(f, " ")}
 	if len(f) == 0 {
 		return st, fmt.Errorf("wire: empty step: expected drop, delay, dup, hold, release, cut, heal or inject")
 	}
@@ -168,7 +168,7 @@ func (st *Step) parseMatchCount(f []string, usage string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.Match = m
+	st.Match, st.Count = m, 1
 	if len(rest) > 0 && strings.HasPrefix(rest[0], "count=") {
 		n, err := parseNum(strings.TrimPrefix(rest[0], "count="), "count", maxCount)
 		if err != nil {
@@ -203,10 +203,7 @@ func (st *Step) parseDelay(f []string) error {
 	if err != nil || d <= 0 || d > maxDelay {
 		return fmt.Errorf("wire: expected a delay such as 200ms (above 0, at most 30s), got %q", rest[0])
 	}
-	st.Delay = d
-	// The count follows the duration; reuse the counted parser on a
-	// synthetic MATCH-free tail.
-	rest = rest[1:]
+	st.Delay, st.Count, rest = d, 1, rest[1:]
 	if len(rest) > 0 && strings.HasPrefix(rest[0], "count=") {
 		n, err := parseNum(strings.TrimPrefix(rest[0], "count="), "count", maxCount)
 		if err != nil || n == 0 {
@@ -226,7 +223,7 @@ func (st *Step) parseHold(f []string) error {
 	if err == nil && len(rest) != 0 {
 		err = fmt.Errorf("wire: expected `hold MATCH`, got %q", st.Text)
 	}
-	st.Match, st.Count = m, 0
+	st.Match = m
 	return err
 }
 
@@ -254,7 +251,7 @@ func (st *Step) parseInject(f []string) error {
 	if !flagsRE.MatchString(f[1]) || strings.HasSuffix(f[1], "*") {
 		return fmt.Errorf("wire: inject needs exact flags such as R, R., F., P. or ., got %q", f[1])
 	}
-	st.Flags, st.Count = f[1], 0
+	st.Flags = f[1]
 	for _, kv := range f[2:] {
 		if err := st.injectOption(kv); err != nil {
 			return err
