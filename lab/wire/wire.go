@@ -21,7 +21,9 @@ type Config struct {
 	Link   Link
 	Actors map[string]Host // actor name → the host it runs on; "a" and "b" always name the hosts
 	// OnEvent, when set, receives every event instead of the wire keeping
-	// them for Events. It runs on the forwarding path: it must not block.
+	// them for Events. It runs on the forwarding path with the wire's lock
+	// held: it must not block and must not call the Wire (hand the event to
+	// a channel or a slice of your own).
 	OnEvent func(Event)
 }
 
