@@ -1,0 +1,9 @@
+package wire_test
+
+import (
+	"testing"
+
+	"github.com/tcpteardown/teardown/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
