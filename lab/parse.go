@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
 	"slices"
-	"path"
 	"strconv"
 	"strings"
 

@@ -16,11 +16,11 @@ type Scenario struct {
 	Title    string
 	File     string // where it was read from, for error messages
 	Claims   []string
-	NetNS    bool        // run in a private network namespace
-	Sysctls  []Sysctl    // set inside that namespace
-	Repeat   int         // runs per variant (repeat N); the first records packets
-	Variants []Variant   // none: one run; else one run per variant
-	Actors   []Actor     // lane order
+	NetNS    bool      // run in a private network namespace
+	Sysctls  []Sysctl  // set inside that namespace
+	Repeat   int       // runs per variant (repeat N); the first records packets
+	Variants []Variant // none: one run; else one run per variant
+	Actors   []Actor   // lane order
 	Steps    []Step
 	Expects  []Expect
 	Rules    []Rule
