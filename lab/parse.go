@@ -358,6 +358,7 @@ func orMissing(err error) error {
 // finish checks what needs the whole file.
 func (p *parser) finish() error {
 	s := p.s
+	p.line = max(p.line, 1) // an empty file: its first line
 	if s.Name == "" {
 		return p.errf("missing `scenario NAME` line")
 	}

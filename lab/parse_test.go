@@ -210,17 +210,19 @@ func FuzzParse(f *testing.F) {
 	for _, seed := range parserCrashers {
 		f.Add(seed)
 	}
+	for _, seed := range hostileSeeds {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, text string) {
 		s, err := lab.Parse("fuzz.scn", strings.NewReader(text))
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.scn:") && !strings.HasPrefix(err.Error(), "lab: read") {
-				t.Fatalf("error without file:line: %v", err)
-			}
+			checkParseError(t, text, err)
 			return
 		}
 		if s.Name == "" || len(s.Steps) == 0 {
 			t.Fatalf("accepted a scenario without name or steps: %+v", s)
 		}
+		checkAccepted(t, s)
 	})
 }
 
@@ -232,6 +234,7 @@ var parserCrashers = []string{
 	"scenario x\n: close\n",
 	"scenario x\nexpect call a b#99999999999999999999 = 1\n",
 	"scenario x\nclient@: close\n",
+	"", // FuzzParse: an empty file was refused at line 0
 }
 
 func TestParseCrashers(t *testing.T) {
