@@ -102,7 +102,10 @@ func (n *NS) label() string {
 // Do runs fn on an OS thread inside the namespace (see the package doc and
 // sys.InNetNS: the thread is discarded after, a panic in fn is raised again
 // here). Sockets fn creates stay in the namespace for their whole life,
-// wherever they are used later.
+// wherever they are used later. Processes fn starts are born inside too;
+// do not give them SysProcAttr.Pdeathsig: the parent-death signal follows
+// the thread that forked them (prctl(2) PR_SET_PDEATHSIG), and that thread
+// ends when Do returns.
 func (n *NS) Do(fn func() error) error {
 	if n == nil || !n.h.IsOpen() {
 		return fmt.Errorf("netns: Do on a closed namespace")

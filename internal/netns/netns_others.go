@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	vnetns "github.com/vishvananda/netns"
 )
 
 // NS is a network namespace (Linux only).
@@ -31,3 +32,6 @@ func (n *NS) Sysctl(name string) (string, error) { return "", errNS }
 func (n *NS) Name() string                       { return "" }
 func (n *NS) Path() string                       { return "" }
 func (n *NS) Close() error                       { return nil }
+
+// Handle is no namespace (Linux only).
+func (n *NS) Handle() vnetns.NsHandle { return vnetns.None() }

@@ -20,7 +20,8 @@ import (
 // calling goroutine exits without unlocking the thread, the thread will be
 // terminated"). Nothing has to move the thread back, so neither a panic in fn
 // nor a failed setns back can leave any code running in the wrong
-// namespace. The cost is one thread creation per call (tens of µs).
+// namespace. The cost is one thread creation and exit per call: about
+// 80 µs on a loaded 2-core machine (BenchmarkDo in internal/netns).
 //
 // A panic in fn is raised again in the caller (as a *PanicError holding
 // the value and the stack where it happened); runtime.Goexit in fn (t.Fatal)
