@@ -163,9 +163,10 @@ func checkLinger(st *Step) error {
 	if st.Args[0] == "off" {
 		return nil
 	}
+	// A later close(2) may block this long: bounded like every wait.
 	n, err := strconv.Atoi(st.Args[0])
-	if err != nil || n < 0 || n > 60 {
-		return fmt.Errorf("linger takes seconds 0..60 or off, got %q", st.Args[0])
+	if err != nil || n < 0 || n > int(MaxDuration/time.Second) {
+		return fmt.Errorf("linger takes seconds 0..%d or off, got %q", int(MaxDuration/time.Second), st.Args[0])
 	}
 	return nil
 }
