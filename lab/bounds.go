@@ -20,6 +20,7 @@ const (
 	MaxSteps     = 256
 	MaxExpects   = 128
 	MaxRules     = 128
+	MaxAtoms     = 32 // conditions joined by `and` in one expect or verdict
 	MaxSysctls   = 16
 	MaxClaims    = 32
 	MaxRepeat    = 100

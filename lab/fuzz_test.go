@@ -58,6 +58,16 @@ func checkAccepted(t *testing.T, s *lab.Scenario) {
 	for i := range s.Steps {
 		checkStepBounds(t, &s.Steps[i])
 	}
+	for _, e := range s.Expects {
+		if len(e.Cond) > lab.MaxAtoms {
+			t.Fatalf("line %d: %d conditions accepted", e.Line, len(e.Cond))
+		}
+	}
+	for _, r := range s.Rules {
+		if len(r.Cond) > lab.MaxAtoms {
+			t.Fatalf("line %d: %d conditions accepted", r.Line, len(r.Cond))
+		}
+	}
 }
 
 // checkSysctlPath: the file the runner would open is under /proc/sys/net,

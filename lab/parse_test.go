@@ -124,6 +124,7 @@ func TestParseErrors(t *testing.T) {
 		{"sendto size", "scenario x\nclient: udp\nclient: sendto client 5000000\n", "f.scn:3: expected a count 0..4194304"},
 		{"read count", "scenario x\nclient: read 2000000\n", "f.scn:2: expected a count 0..1048576"},
 		{"linger", "scenario x\nclient: linger 60\n", "f.scn:2: linger takes seconds 0..30 or off"},
+		{"atoms", "scenario x\nclient: close\nexpect call client close = ok" + strings.Repeat(" and call client close = ok", 32) + "\n", "f.scn:3: expect: more than 32 conditions joined by `and`"},
 		{"backlog", "scenario x\nclient: listen backlog=5000\n", "f.scn:2: listen: expected a count 0..4096"},
 		{"run budget", "scenario x\n" + numbered("client: sleep 30s\n# %d\n", 5), "f.scn:10: actor client's steps up to here could wait 2m30s in one run"},
 		{"total budget", "scenario x\nrepeat 100\nclient: sleep 20s\n", "f.scn:3: 100 runs of up to 20s each could take 33m20s, more than the limit 30m0s"},
