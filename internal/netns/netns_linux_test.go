@@ -239,3 +239,20 @@ func BenchmarkDo(b *testing.B) {
 		}
 	})
 }
+
+// A global sysctl the kernel shows inside a namespace (net/core/rmem_max)
+// is read-only there, even for root: writing it from inside cannot change
+// the host (measured on Linux 6.18; docs/security.md).
+func TestGlobalSysctlReadOnlyInside(t *testing.T) {
+	ns := newNS(t, "")
+	host, err := os.ReadFile("/proc/sys/net/core/rmem_max")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.SetSysctl("net/core/rmem_max", "4096"); err == nil {
+		t.Error("wrote net/core/rmem_max from inside a namespace")
+	}
+	if now, _ := os.ReadFile("/proc/sys/net/core/rmem_max"); string(now) != string(host) {
+		t.Fatalf("host rmem_max changed from %q to %q", host, now)
+	}
+}
