@@ -253,6 +253,7 @@ func TestGlobalSysctlReadOnlyInside(t *testing.T) {
 		t.Error("wrote net/core/rmem_max from inside a namespace")
 	}
 	if now, _ := os.ReadFile("/proc/sys/net/core/rmem_max"); string(now) != string(host) {
+		os.WriteFile("/proc/sys/net/core/rmem_max", host, 0) // put the host's value back
 		t.Fatalf("host rmem_max changed from %q to %q", host, now)
 	}
 }
