@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 //go:embed scenarios/*.scn
@@ -39,12 +40,7 @@ func Catalog() ([]*Scenario, error) {
 // arg names one (it contains a slash or ends in .scn).
 func Lookup(arg string) (*Scenario, error) {
 	if strings.Contains(arg, "/") || path.Ext(arg) == ".scn" {
-		f, err := os.Open(arg)
-		if err != nil {
-			return nil, fmt.Errorf("lab: %w", err)
-		}
-		defer f.Close()
-		return Parse(arg, f)
+		return parseFile(arg)
 	}
 	all, err := Catalog()
 	if err != nil {
@@ -56,6 +52,21 @@ func Lookup(arg string) (*Scenario, error) {
 		}
 	}
 	return nil, fmt.Errorf("lab: no scenario %q: `teardown lab list` shows the catalog", arg)
+}
+
+// parseFile reads a scenario file named on the command line. O_NONBLOCK
+// keeps open(2) of a FIFO from blocking forever (no writer) and a device
+// is refused: only a regular file is parsed (docs/security.md).
+func parseFile(name string) (*Scenario, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("lab: %s is not a regular file", name)
+	}
+	return Parse(name, f)
 }
 
 // Source returns the text of the catalog scenario name ("" if there is

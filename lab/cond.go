@@ -20,8 +20,12 @@ func parseCond(s string) (Cond, error) {
 	if s == "otherwise" {
 		return nil, nil
 	}
+	parts := splitAnd(s)
+	if len(parts) > MaxAtoms {
+		return nil, fmt.Errorf("more than %d conditions joined by `and` (the limit)", MaxAtoms)
+	}
 	var c Cond
-	for _, part := range splitAnd(s) {
+	for _, part := range parts {
 		a, err := parseAtom(part)
 		if err != nil {
 			return nil, err

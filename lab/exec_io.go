@@ -11,19 +11,20 @@ import (
 	"github.com/tcpteardown/teardown/internal/sys"
 )
 
-// payload is the bytes of a write/send argument: text, or N bytes of 'x'.
-func payload(arg string) []byte {
-	if n, err := strconv.Atoi(arg); err == nil {
+// payload is the bytes of argument i of a write/send: text, or N bytes of
+// 'x' for a bare number N (quoted "123" is the text 123).
+func payload(st *Step, i int) []byte {
+	if n, ok := st.Size(i); ok {
 		return []byte(strings.Repeat("x", n))
 	}
-	return []byte(arg)
+	return []byte(st.Args[i])
 }
 
-func describe(arg string) string {
-	if _, err := strconv.Atoi(arg); err == nil {
-		return arg + " bytes"
+func describe(st *Step, i int) string {
+	if _, ok := st.Size(i); ok {
+		return st.Args[i] + " bytes"
 	}
-	return strconv.Quote(arg)
+	return strconv.Quote(st.Args[i])
 }
 
 func quoteShort(p []byte) string {
@@ -34,12 +35,11 @@ func quoteShort(p []byte) string {
 }
 
 func (a *actor) write(req *request) []Call {
-	arg := req.Step.Args[0]
-	if arg == "fill" {
+	if req.Step.Word(0, "fill") {
 		return []Call{a.fill()}
 	}
-	p := payload(arg)
-	c := timed("write", describe(arg), func() (string, error) {
+	p := payload(&req.Step, 0)
+	c := timed("write", describe(&req.Step, 0), func() (string, error) {
 		n, err := a.writeAll(p, waitOpt(&req.Step))
 		if err != nil && n > 0 && !errors.Is(err, errTimeout) {
 			err = nil // a partial write reports its count; the next call sees the error
@@ -95,17 +95,17 @@ func (a *actor) fill() Call {
 }
 
 func (a *actor) send(req *request) []Call {
-	arg := req.Step.Args[0]
-	return []Call{timed("send", describe(arg), func() (string, error) {
-		n, err := sys.Send(a.fd, payload(arg), false)
+	st := &req.Step
+	return []Call{timed("send", describe(st, 0), func() (string, error) {
+		n, err := sys.Send(a.fd, payload(st, 0), false)
 		return strconv.Itoa(n), err
 	})}
 }
 
 func (a *actor) sendto(req *request) []Call {
-	arg := req.Step.Args[1]
-	return []Call{timed("sendto", describe(arg)+" to "+req.Step.Args[0], func() (string, error) {
-		p := payload(arg)
+	st := &req.Step
+	return []Call{timed("sendto", describe(st, 1)+" to "+st.Args[0], func() (string, error) {
+		p := payload(st, 1)
 		return strconv.Itoa(len(p)), sys.SendTo(a.fd, p, req.Addr)
 	})}
 }

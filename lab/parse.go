@@ -2,12 +2,17 @@ package lab
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tcpteardown/teardown/internal/netns"
+	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // ParseError is a problem in a scenario file, at a line.
@@ -27,18 +32,39 @@ var (
 // Parse reads a scenario file; file names it in errors.
 func Parse(file string, r io.Reader) (*Scenario, error) {
 	p := &parser{s: &Scenario{File: file, Texts: map[string]*ClaimText{}}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc := bufio.NewScanner(&limitReader{r: r, left: MaxFileBytes})
+	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes+2) // room for "\r\n"
 	for sc.Scan() {
 		p.line++
+		if len(sc.Bytes()) > MaxLineBytes {
+			return nil, p.errf("line longer than %d bytes, the limit for one line", MaxLineBytes)
+		}
 		if err := p.parseLine(sc.Text()); err != nil {
 			return nil, err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("lab: read %s: %w", file, err)
+	if err := p.readErr(sc.Err()); err != nil {
+		return nil, err
 	}
-	return p.s, p.finish()
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return p.s, nil
+}
+
+// readErr turns the scanner's errors about sizes into errors at a line.
+func (p *parser) readErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bufio.ErrTooLong):
+		p.line++
+		return p.errf("line longer than %d bytes, the limit for one line", MaxLineBytes)
+	case errors.Is(err, errFileTooBig):
+		p.line = max(p.line, 1)
+		return p.errf("%v", err)
+	}
+	return fmt.Errorf("lab: read %s: %w", p.s.File, err)
 }
 
 type parser struct {
@@ -136,6 +162,9 @@ func (p *parser) claims(rest string) error {
 		if !claimRE.MatchString(c) {
 			return p.errf("claim IDs look like C06, got %q", c)
 		}
+		if err := p.within(len(p.s.Claims), MaxClaims, "claims"); err != nil {
+			return err
+		}
 		p.s.Claims = append(p.s.Claims, c)
 	}
 	return nil
@@ -149,6 +178,9 @@ func (p *parser) actorDecl(rest string) error {
 	if _, dup := p.s.actor(f[0]); dup {
 		return p.errf("actor %s declared twice (declare actors before their steps)", f[0])
 	}
+	if err := p.within(len(p.s.Actors), MaxActors, "actors"); err != nil {
+		return err
+	}
 	p.s.Actors = append(p.s.Actors, Actor{Name: f[0], Process: len(f) == 2})
 	return nil
 }
@@ -158,26 +190,64 @@ func (p *parser) variant(rest string) error {
 	if !nameRE.MatchString(name) {
 		return p.errf("expected `variant NAME description`, got %q", rest)
 	}
+	if slices.ContainsFunc(p.s.Variants, func(v Variant) bool { return v.Name == name }) {
+		return p.errf("variant %s declared twice", name)
+	}
+	if err := p.within(len(p.s.Variants), MaxVariants, "variants"); err != nil {
+		return err
+	}
 	p.s.Variants = append(p.s.Variants, Variant{Name: name, Text: strings.TrimSpace(text)})
 	return nil
 }
 
 func (p *parser) repeat(rest string) error {
 	n, err := strconv.Atoi(rest)
-	if err != nil || n < 1 || n > 100 {
-		return p.errf("expected `repeat N` with N from 1 to 100, got %q", rest)
+	if err != nil || n < 1 || n > MaxRepeat {
+		return p.errf("expected `repeat N` with N from 1 to %d, got %q", MaxRepeat, rest)
 	}
 	p.s.Repeat = n
 	return nil
 }
 
+// sysctl accepts `sysctl net/… VALUE` for a sysctl this kernel has; the
+// runner writes it only inside the scenario's namespace (netns.SetSysctl,
+// which opens it beneath /proc/sys/net). See docs/security.md.
 func (p *parser) sysctl(rest string) error {
 	f := strings.Fields(rest)
-	if len(f) != 2 || !strings.HasPrefix(f[0], "net/") {
+	if len(f) != 2 {
 		return p.errf("expected `sysctl net/… VALUE` (only per-namespace net/ sysctls), got %q", rest)
 	}
+	if err := netns.CheckSysctlName(f[0]); err != nil {
+		return p.errf("%v", err)
+	}
+	if err := netns.CheckSysctlValue(f[1]); err != nil {
+		return p.errf("%v", err)
+	}
+	if err := p.sysctlExists(f[0]); err != nil {
+		return err
+	}
+	if err := p.within(len(p.s.Sysctls), MaxSysctls, "sysctl lines"); err != nil {
+		return err
+	}
 	p.s.NetNS = true
-	p.s.Sysctls = append(p.s.Sysctls, [2]string{f[0], f[1]})
+	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Name: f[0], Value: f[1]})
+	return nil
+}
+
+// sysctlExists asks the running kernel (in this process's namespace, which
+// has the same per-namespace sysctls as a fresh one, except for interfaces
+// other than lo). Where there is no /proc/sys/net (not Linux) the scenario
+// cannot run anyway, and the check is left to the run.
+func (p *parser) sysctlExists(name string) error {
+	ok, err := netns.SysctlExists(name)
+	switch {
+	case errors.Is(err, sys.ErrNotSupported):
+		return nil
+	case err != nil:
+		return p.errf("sysctl %s: %v", name, err)
+	case !ok:
+		return p.errf("no sysctl %s on this kernel (see /proc/sys/%s)", name, path.Dir(name))
+	}
 	return nil
 }
 
@@ -214,12 +284,16 @@ func (p *parser) step(head, rest string) error {
 	if len(toks) == 0 {
 		return p.errf("expected an operation after %q", head)
 	}
+	if err := p.within(len(p.s.Steps), MaxSteps, "steps"); err != nil {
+		return err
+	}
 	st := Step{Line: p.line, Actor: actor, Variants: tags, Op: toks[0].s, Opts: map[string]string{}}
 	for _, t := range toks[1:] {
 		if k, v, ok := strings.Cut(t.s, "="); ok && !t.quoted {
 			st.Opts[k] = v
 		} else {
 			st.Args = append(st.Args, t.s)
+			st.Quoted = append(st.Quoted, t.quoted)
 		}
 	}
 	if err := checkStep(&st); err != nil {
@@ -237,6 +311,9 @@ func (p *parser) expect(tags []string, rest string) error {
 	if c == nil {
 		return p.errf("expect needs a condition, not `otherwise`")
 	}
+	if err := p.within(len(p.s.Expects), MaxExpects, "expect lines"); err != nil {
+		return err
+	}
 	p.s.Expects = append(p.s.Expects, Expect{Line: p.line, Variants: tags, Text: rest, Cond: c})
 	return nil
 }
@@ -248,6 +325,9 @@ func (p *parser) rule(tags []string, rest string) error {
 	}
 	if !slices.Contains([]string{"agrees", "differs", "partly"}, f[1]) {
 		return p.errf("verdict must be agrees, differs or partly, got %q", f[1])
+	}
+	if err := p.within(len(p.s.Rules), MaxRules, "verdict lines"); err != nil {
+		return err
 	}
 	r := Rule{Line: p.line, Variants: tags, Claim: f[0], Verdict: f[1]}
 	switch f[2] {
@@ -278,6 +358,7 @@ func orMissing(err error) error {
 // finish checks what needs the whole file.
 func (p *parser) finish() error {
 	s := p.s
+	p.line = max(p.line, 1) // an empty file: its first line
 	if s.Name == "" {
 		return p.errf("missing `scenario NAME` line")
 	}
@@ -290,21 +371,12 @@ func (p *parser) finish() error {
 			return p.errf("verdict for %s, which is not in the `claims` line", r.Claim)
 		}
 	}
-	return p.checkRefs()
-}
-
-// checkRefs makes sure steps and conditions name declared actors.
-func (p *parser) checkRefs() error {
-	known := map[string]bool{"closed": true}
-	for _, a := range p.s.Actors {
-		known[a.Name] = true
+	if runs := max(s.Repeat, 1) * max(len(s.Variants), 1); runs > MaxRuns {
+		return p.errf("repeat × variants is %d runs, more than the limit %d", runs, MaxRuns)
 	}
-	for _, st := range p.s.Steps {
-		for _, ref := range stepRefs(&st) {
-			if !known[ref] {
-				p.line = st.Line
-				return p.errf("%s names actor %q, which has no steps", st.Op, ref)
-			}
+	for _, check := range []func() error{p.checkRefs, p.checkCondRefs, p.checkProcessOps, p.checkVerdictSets, p.checkBudget} {
+		if err := check(); err != nil {
+			return err
 		}
 	}
 	return nil

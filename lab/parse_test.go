@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -45,8 +46,8 @@ func TestParseSmall(t *testing.T) {
 		Actors:   []lab.Actor{{Name: "client"}, {Name: "server"}},
 		Steps: []lab.Step{
 			{Line: 10, Actor: "server", Op: "listen", Opts: map[string]string{"backlog": "4"}},
-			{Line: 11, Actor: "client", Op: "connect", Args: []string{"server"}, Opts: map[string]string{}},
-			{Line: 12, Actor: "client", Variants: []string{"b"}, Op: "write", Args: []string{"a b\n"}, Opts: map[string]string{}},
+			{Line: 11, Actor: "client", Op: "connect", Args: []string{"server"}, Quoted: []bool{false}, Opts: map[string]string{}},
+			{Line: 12, Actor: "client", Variants: []string{"b"}, Op: "write", Args: []string{"a b\n"}, Quoted: []bool{true}, Opts: map[string]string{}},
 			{Line: 13, Actor: "server", Op: "read", Opts: map[string]string{"wait": "300ms"}},
 		},
 		Expects: []lab.Expect{
@@ -96,6 +97,37 @@ func TestParseErrors(t *testing.T) {
 		{"repeat range", "scenario x\nrepeat 1000\n", "expected `repeat N` with N from 1 to 100"},
 		{"empty and", "scenario x\nexpect call a read = 1 and\n", "f.scn:2: expect: empty condition"},
 		{"call number", "scenario x\nexpect call a read#0 = 1\n", "the call number after # starts at 1"},
+		{"sysctl dotdot", "scenario x\nsysctl net/../../../etc/passwd 1\n", `f.scn:2: sysctl "net/../../../etc/passwd": each part`},
+		{"sysctl dot", "scenario x\nsysctl net/./ipv4/tcp_fin_timeout 1\n", `f.scn:2: sysctl "net/./ipv4/tcp_fin_timeout": each part`},
+		{"sysctl empty part", "scenario x\nsysctl net//ipv4 1\n", "f.scn:2: sysctl"},
+		{"sysctl absolute", "scenario x\nsysctl /proc/sys/net/x 1\n", "is not under net/"},
+		{"sysctl capitals", "scenario x\nsysctl net/ipv4/TCP 1\n", "each part between slashes"},
+		{"sysctl value", "scenario x\nsysctl net/ipv4/tcp_fin_timeout \x01\n", "f.scn:2: sysctl value"},
+		{"expect unknown actor", "scenario x\nclient: close\nexpect call nobody close = ok\n", `f.scn:3: condition "call nobody close = ok" names actor "nobody", which has no steps`},
+		{"packet unknown actor", "scenario x\nclient: close\nexpect packet client>srv F.\n", `f.scn:3: condition "packet client>srv F." names actor "srv"`},
+		{"verdict unknown actor", "scenario x\nclaims C01\nclient: close\nverdict C01 agrees when state srv CLOSE-WAIT\nverdict C01 differs otherwise\n", `f.scn:4: condition "state srv CLOSE-WAIT" names actor "srv"`},
+		{"exit not process", "scenario x\nclient: exit\n", "f.scn:2: exit needs a process actor: declare `actor client process`"},
+		{"kill not process", "scenario x\nserver: kill client\nclient: close\n", "f.scn:2: kill needs a process actor: declare `actor client process`"},
+		{"no otherwise", "scenario x\nclaims C01\nclient: close\nverdict C01 agrees when call client close = ok\n", "f.scn:4: the verdict rules for C01 end without `verdict C01 … otherwise`"},
+		{"no otherwise in a variant", "scenario x\nclaims C01\nvariant a one\nvariant b two\nclient: close\nverdict@a C01 differs otherwise\nverdict@b C01 agrees when call client close = ok\n", "f.scn:7: the verdict rules for C01 in variant b end without"},
+		{"after otherwise", "scenario x\nclaims C01\nclient: close\nverdict C01 differs otherwise\nverdict C01 agrees when call client close = ok\n", "f.scn:5: verdict for C01 after its `otherwise` rule (line 4) is never reached"},
+		{"long line", "scenario x\n# " + strings.Repeat("x", 1<<20) + "\nclient: close\n", "f.scn:2: line longer than 4096 bytes"},
+		{"long last line", "scenario x\nclient: note " + strings.Repeat("x", 5000), "f.scn:2: line longer than 4096 bytes"},
+		{"big file", "scenario x\n" + strings.Repeat("# "+strings.Repeat("x", 1000)+"\n", 300), "larger than 256 KiB"},
+		{"variants", "scenario x\n" + strings.Repeat("variant v a\n", 1) + numbered("variant v%d a\n", 17), "f.scn:18: more than 16 variants"},
+		{"variant twice", "scenario x\nvariant a one\nvariant a two\n", "f.scn:3: variant a declared twice"},
+		{"actors", "scenario x\n" + numbered("actor a%d\n", 17), "f.scn:18: more than 16 actors"},
+		{"steps", "scenario x\n" + numbered("client: note \"%d\"\n", 257), "f.scn:258: more than 256 steps"},
+		{"expects", "scenario x\nclient: close\n" + numbered("expect call client close#%d = ok\n", 129), "f.scn:131: more than 128 expect lines"},
+		{"runs", "scenario x\nrepeat 100\nvariant a one\nvariant b two\nvariant c three\nclient: close\n", "f.scn:6: repeat × variants is 300 runs, more than the limit 200"},
+		{"write size", "scenario x\nclient: write 5000000\n", "f.scn:2: expected a count 0..4194304"},
+		{"sendto size", "scenario x\nclient: udp\nclient: sendto client 5000000\n", "f.scn:3: expected a count 0..4194304"},
+		{"read count", "scenario x\nclient: read 2000000\n", "f.scn:2: expected a count 0..1048576"},
+		{"linger", "scenario x\nclient: linger 60\n", "f.scn:2: linger takes seconds 0..30 or off"},
+		{"atoms", "scenario x\nclient: close\nexpect call client close = ok" + strings.Repeat(" and call client close = ok", 32) + "\n", "f.scn:3: expect: more than 32 conditions joined by `and`"},
+		{"backlog", "scenario x\nclient: listen backlog=5000\n", "f.scn:2: listen: expected a count 0..4096"},
+		{"run budget", "scenario x\n" + numbered("client: sleep 30s\n# %d\n", 5), "f.scn:10: actor client's steps up to here could wait 2m30s in one run"},
+		{"total budget", "scenario x\nrepeat 100\nclient: sleep 20s\n", "f.scn:3: 100 runs of up to 20s each could take 33m20s, more than the limit 30m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +140,61 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %v is not a *ParseError", err)
 			}
 		})
+	}
+}
+
+// numbered repeats format n times with the numbers 1..n.
+func numbered(format string, n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, format, i)
+	}
+	return b.String()
+}
+
+// Quoted text is text, whatever it looks like; only a bare number is a
+// size and only a bare `fill` fills.
+func TestParsePayloads(t *testing.T) {
+	s, err := lab.Parse("p.scn", strings.NewReader("scenario p\nc: write \"123\"\nc: write 123\nc: write \"fill\"\nc: write fill\nc: udp\nc: sendto c \"7\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		size   int
+		isSize bool
+		fill   bool
+	}
+	want := []got{{0, false, false}, {123, true, false}, {0, false, false}, {0, false, true}}
+	for i, w := range want {
+		st := &s.Steps[i]
+		n, ok := st.Size(0)
+		if g := (got{n, ok, st.Word(0, "fill")}); g != w {
+			t.Errorf("line %d %v: got %+v, want %+v", st.Line, st.Args, g, w)
+		}
+	}
+	if _, ok := s.Steps[5].Size(1); ok {
+		t.Errorf(`sendto c "7" is a size`)
+	}
+}
+
+// Every catalog scenario fits every bound with room: at most half of each
+// count limit (budgets have their own margins, see docs/scenario-format.md).
+func TestCatalogWithinBounds(t *testing.T) {
+	all, err := lab.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		for what, n := range map[string][2]int{
+			"variants": {len(s.Variants), lab.MaxVariants}, "actors": {len(s.Actors), lab.MaxActors},
+			"steps": {len(s.Steps), lab.MaxSteps}, "expects": {len(s.Expects), lab.MaxExpects},
+			"rules": {len(s.Rules), lab.MaxRules}, "bytes": {len(lab.Source(s.Name)), lab.MaxFileBytes},
+			"runs": {max(s.Repeat, 1) * max(len(s.Variants), 1), lab.MaxRuns},
+		} {
+			if n[0] > n[1]/2 {
+				t.Errorf("%s: %d %s, more than half the limit %d", s.Name, n[0], what, n[1])
+			}
+		}
 	}
 }
 
@@ -125,17 +212,19 @@ func FuzzParse(f *testing.F) {
 	for _, seed := range parserCrashers {
 		f.Add(seed)
 	}
+	for _, seed := range hostileSeeds {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, text string) {
 		s, err := lab.Parse("fuzz.scn", strings.NewReader(text))
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.scn:") && !strings.HasPrefix(err.Error(), "lab: read") {
-				t.Fatalf("error without file:line: %v", err)
-			}
+			checkParseError(t, text, err)
 			return
 		}
 		if s.Name == "" || len(s.Steps) == 0 {
 			t.Fatalf("accepted a scenario without name or steps: %+v", s)
 		}
+		checkAccepted(t, s)
 	})
 }
 
@@ -147,6 +236,7 @@ var parserCrashers = []string{
 	"scenario x\n: close\n",
 	"scenario x\nexpect call a b#99999999999999999999 = 1\n",
 	"scenario x\nclient@: close\n",
+	"", // FuzzParse: an empty file was refused at line 0
 }
 
 func TestParseCrashers(t *testing.T) {

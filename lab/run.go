@@ -177,9 +177,11 @@ func (r *run) setupNS() error {
 		return fmt.Errorf("scenario %s needs a private network namespace: %w", r.s.Name, err)
 	}
 	r.ns = ns
-	for _, kv := range r.s.Sysctls {
-		if err := ns.SetSysctl(kv[0], kv[1]); err != nil {
-			return fmt.Errorf("sysctl %s=%s in the scenario's namespace: %w", kv[0], kv[1], err)
+	for _, sc := range r.s.Sysctls {
+		// Only inside the scenario's own namespace, opened beneath
+		// /proc/sys/net (netns.SetSysctl; docs/security.md).
+		if err := ns.SetSysctl(sc.Name, sc.Value); err != nil {
+			return fmt.Errorf("%s:%d: sysctl %s=%s in the scenario's namespace: %w", r.s.File, sc.Line, sc.Name, sc.Value, err)
 		}
 	}
 	return nil

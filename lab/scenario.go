@@ -2,6 +2,7 @@ package lab
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tcpteardown/teardown/tcpstate"
@@ -15,15 +16,22 @@ type Scenario struct {
 	Title    string
 	File     string // where it was read from, for error messages
 	Claims   []string
-	NetNS    bool        // run in a private network namespace
-	Sysctls  [][2]string // set inside that namespace
-	Repeat   int         // runs per variant (repeat N); the first records packets
-	Variants []Variant   // none: one run; else one run per variant
-	Actors   []Actor     // lane order
+	NetNS    bool      // run in a private network namespace
+	Sysctls  []Sysctl  // set inside that namespace
+	Repeat   int       // runs per variant (repeat N); the first records packets
+	Variants []Variant // none: one run; else one run per variant
+	Actors   []Actor   // lane order
 	Steps    []Step
 	Expects  []Expect
 	Rules    []Rule
 	Texts    map[string]*ClaimText // by claim ID
+}
+
+// Sysctl is one `sysctl net/… VALUE` line: a sysctl of the scenario's own
+// network namespace (the name passed netns.CheckSysctlName).
+type Sysctl struct {
+	Line        int
+	Name, Value string
 }
 
 // Variant is one way of running a scenario; steps, expects and verdict rules
@@ -44,8 +52,27 @@ type Step struct {
 	Variants []string // empty: every variant
 	Op       string
 	Args     []string
+	Quoted   []bool // Quoted[i]: Args[i] was written "in quotes" (always text)
 	Opts     map[string]string
 }
+
+// Size is the byte count argument i asks for when it is a bare number
+// (`write 16`); quoted text is never a size (`write "16"` writes "16").
+func (st *Step) Size(i int) (int, bool) {
+	if i >= len(st.Args) || st.quoted(i) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(st.Args[i])
+	return n, err == nil
+}
+
+// Word reports whether argument i is the bare word w (`write fill`), not
+// the quoted text "fill".
+func (st *Step) Word(i int, w string) bool {
+	return i < len(st.Args) && st.Args[i] == w && !st.quoted(i)
+}
+
+func (st *Step) quoted(i int) bool { return i < len(st.Quoted) && st.Quoted[i] }
 
 // Expect is one `expect` line: a condition the recorded events must meet.
 type Expect struct {

@@ -25,7 +25,7 @@ var ops = map[string]opSpec{
 	"accept":      {0, 0, []string{"wait"}, nil, nil},
 	"write":       {1, 1, []string{"wait"}, checkPayload, nil},
 	"send":        {1, 1, nil, checkPayload, nil},
-	"sendto":      {2, 2, nil, nil, argRef},
+	"sendto":      {2, 2, nil, checkPayload, argRef},
 	"read":        {0, 1, []string{"wait", "every"}, checkReadCount, nil},
 	"recv":        {0, 0, []string{"wait"}, nil, nil},
 	"echo":        {0, 0, []string{"wait"}, nil, nil},
@@ -88,7 +88,7 @@ func checkOpt(spec opSpec, k, v string) error {
 		_, err := parseCount(v)
 		return err
 	case k == "backlog":
-		_, err := parseCount(v)
+		_, err := parseCountMax(v, MaxBacklog)
 		return err
 	case strings.HasPrefix(k, "SO_") || strings.HasPrefix(k, "TCP_"):
 		if !slices.Contains(spec.opts, "SO_*") {
@@ -137,24 +137,25 @@ func checkConnect(st *Step) error {
 	return nil
 }
 
-// checkPayload accepts "text", a byte count or `fill` (write until EAGAIN).
+// checkPayload accepts "text" (always text, even "123"), a bare byte
+// count or a bare `fill` (write until EAGAIN). Text is bounded by the line.
 func checkPayload(st *Step) error {
-	a := st.Args[0]
-	if a == "fill" && st.Op == "write" {
+	i := len(st.Args) - 1 // sendto ACTOR PAYLOAD
+	if st.Word(i, "fill") && st.Op == "write" {
 		return nil
 	}
-	if _, err := strconv.Atoi(a); err == nil {
-		_, err := parseCount(a)
+	if _, ok := st.Size(i); ok {
+		_, err := parseCountMax(st.Args[i], MaxPayload)
 		return err
 	}
 	return nil // text
 }
 
 func checkReadCount(st *Step) error {
-	if len(st.Args) == 0 || st.Args[0] == "eof" {
+	if len(st.Args) == 0 || st.Word(0, "eof") {
 		return nil
 	}
-	_, err := parseCount(st.Args[0])
+	_, err := parseCountMax(st.Args[0], MaxReadCount)
 	return err
 }
 
@@ -162,9 +163,10 @@ func checkLinger(st *Step) error {
 	if st.Args[0] == "off" {
 		return nil
 	}
+	// A later close(2) may block this long: bounded like every wait.
 	n, err := strconv.Atoi(st.Args[0])
-	if err != nil || n < 0 || n > 60 {
-		return fmt.Errorf("linger takes seconds 0..60 or off, got %q", st.Args[0])
+	if err != nil || n < 0 || n > int(MaxDuration/time.Second) {
+		return fmt.Errorf("linger takes seconds 0..%d or off, got %q", int(MaxDuration/time.Second), st.Args[0])
 	}
 	return nil
 }
@@ -212,20 +214,23 @@ func checkFlags(f string) error {
 	return nil
 }
 
-// parseDur accepts Go durations between 0 and 30 s: every wait is bounded.
+// parseDur accepts Go durations between 0 and MaxDuration: every wait is
+// bounded.
 func parseDur(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || d > 30*time.Second {
-		return 0, fmt.Errorf("expected a duration such as 300ms (at most 30s), got %q", s)
+	if err != nil || d < 0 || d > MaxDuration {
+		return 0, fmt.Errorf("expected a duration such as 300ms (at most %v), got %q", MaxDuration, s)
 	}
 	return d, nil
 }
 
-// parseCount accepts byte counts up to 64 MiB.
-func parseCount(s string) (int, error) {
+// parseCount accepts counts up to MaxCount (64 MiB).
+func parseCount(s string) (int, error) { return parseCountMax(s, MaxCount) }
+
+func parseCountMax(s string, limit int) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 64<<20 {
-		return 0, fmt.Errorf("expected a count 0..%d, got %q", 64<<20, s)
+	if err != nil || n < 0 || n > limit {
+		return 0, fmt.Errorf("expected a count 0..%d, got %q", limit, s)
 	}
 	return n, nil
 }

@@ -1,40 +1,73 @@
-// Package netns creates private network namespaces: a fresh, empty network
-// stack with its own loopback, sockets, sysctls (tcp_fin_timeout …) and
-// firewall, so that experiments that change the kernel's settings never
-// touch the host's. A namespace lives while its handle (or a socket in it)
-// is open; nothing is left in /var/run/netns.
 package netns
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
 
+	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
-// NS is a private network namespace with its loopback up.
-type NS struct{ h vnetns.NsHandle }
+// NS is a network namespace: a private one from New, or an existing one
+// from Open.
+type NS struct {
+	h    vnetns.NsHandle
+	name string
+}
 
-// New creates a namespace and brings up its lo.
-func New() (*NS, error) {
-	var ns *NS
-	err := onLockedThread(func(orig vnetns.NsHandle) error {
-		h, err := vnetns.New() // unshare(CLONE_NEWNET): this thread is now inside
-		if err != nil {
-			return fmt.Errorf("netns: create: %w (needs root or CAP_SYS_ADMIN)", err)
+// New creates a private namespace and brings up its lo.
+func New() (*NS, error) { return NewNamed("") }
+
+// NewNamed is New with a name for error messages and for telling the
+// namespaces of one scenario apart (the two hosts of a wire). The name is
+// only a label: nothing is created in /run/netns.
+func NewNamed(name string) (*NS, error) {
+	ns := &NS{h: -1, name: name}
+	err := sys.OnOwnThread(func() error {
+		// unshare moves only this thread, which is thrown away after.
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("netns: create%s: %w (needs root or CAP_SYS_ADMIN)", ns.label(), os.NewSyscallError("unshare", err))
 		}
-		ns = &NS{h: h}
+		h, err := vnetns.Get()
+		if err != nil {
+			return fmt.Errorf("netns: create%s: %w", ns.label(), err)
+		}
+		ns.h = h
 		return setLoUp()
 	})
-	if err != nil && ns != nil {
+	if err != nil {
 		ns.Close()
 		return nil, err
 	}
-	return ns, err
+	return ns, nil
+}
+
+// Open returns an existing namespace by a file that refers to it: an
+// `ip netns add` name's /run/netns/NAME, or /proc/PID/ns/net. The file must
+// be a network namespace (nsfs, CLONE_NEWNET).
+func Open(path string) (*NS, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("netns: open %s: %w", path, os.NewSyscallError("open", err))
+	}
+	ns := &NS{h: vnetns.NsHandle(fd), name: path}
+	if err := ns.checkType(); err != nil {
+		ns.Close()
+		return nil, err
+	}
+	return ns, nil
+}
+
+// checkType asks the kernel what the descriptor is (NS_GET_NSTYPE, Linux
+// 4.11): a path that is not a network namespace is refused before setns.
+func (n *NS) checkType() error {
+	t, err := unix.IoctlRetInt(int(n.h), unix.NS_GET_NSTYPE)
+	if err != nil || t != unix.CLONE_NEWNET {
+		return fmt.Errorf("netns: %s is not a network namespace", n.name)
+	}
+	return nil
 }
 
 func setLoUp() error {
@@ -51,38 +84,33 @@ func setLoUp() error {
 // Handle returns the namespace's descriptor (for netlink.NewHandleAt).
 func (n *NS) Handle() vnetns.NsHandle { return n.h }
 
-// Do runs fn on an OS thread inside the namespace. Sockets fn creates stay
-// in the namespace for their whole life, wherever they are used later.
-func (n *NS) Do(fn func() error) error {
-	return onLockedThread(func(vnetns.NsHandle) error {
-		if err := vnetns.Set(n.h); err != nil {
-			return fmt.Errorf("netns: enter: %w", err)
-		}
-		return fn()
-	})
-}
+// Name is the name given to NewNamed, or Open's path.
+func (n *NS) Name() string { return n.name }
 
-// SetSysctl writes a sysctl of the namespace, e.g.
-// SetSysctl("net/ipv4/tcp_fin_timeout", "2"). Only per-namespace sysctls
-// (most of net/ipv4/tcp_*) are private; others would change the host, so
-// the path must start with net/.
-func (n *NS) SetSysctl(path, value string) error {
-	if !strings.HasPrefix(path, "net/") {
-		return fmt.Errorf("netns: sysctl %s is not per-namespace", path)
+// Path is a path that refers to the namespace from this process while the
+// handle is open (/proc/self/fd/N), e.g. for a child started with its
+// descriptor, or for Open.
+func (n *NS) Path() string { return fmt.Sprintf("/proc/self/fd/%d", int(n.h)) }
+
+func (n *NS) label() string {
+	if n.name == "" {
+		return ""
 	}
-	return n.Do(func() error {
-		return os.WriteFile(filepath.Join("/proc/sys", path), []byte(value), 0o644)
-	})
+	return " " + n.name
 }
 
-// Sysctl reads a sysctl of the namespace.
-func (n *NS) Sysctl(path string) (string, error) {
-	var v []byte
-	err := n.Do(func() (err error) {
-		v, err = os.ReadFile(filepath.Join("/proc/sys", path))
-		return err
-	})
-	return strings.TrimSpace(string(v)), err
+// Do runs fn on an OS thread inside the namespace (see the package doc and
+// sys.InNetNS: the thread is discarded after, a panic in fn is raised again
+// here). Sockets fn creates stay in the namespace for their whole life,
+// wherever they are used later. Processes fn starts are born inside too;
+// do not give them SysProcAttr.Pdeathsig: the parent-death signal follows
+// the thread that forked them (prctl(2) PR_SET_PDEATHSIG), and that thread
+// ends when Do returns.
+func (n *NS) Do(fn func() error) error {
+	if n == nil || !n.h.IsOpen() {
+		return fmt.Errorf("netns: Do on a closed namespace")
+	}
+	return sys.InNetNS(int(n.h), fn)
 }
 
 // Close releases the handle; the kernel frees the namespace once no socket
@@ -91,25 +119,5 @@ func (n *NS) Close() error {
 	if n == nil || !n.h.IsOpen() {
 		return nil
 	}
-	return n.h.Close()
-}
-
-// onLockedThread runs fn on a locked thread and moves the thread back to its
-// original namespace after. If that fails the thread stays locked, so the
-// runtime discards it when the goroutine ends instead of reusing a thread in
-// the wrong namespace.
-func onLockedThread(fn func(orig vnetns.NsHandle) error) error {
-	runtime.LockOSThread()
-	orig, err := vnetns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("netns: current: %w", err)
-	}
-	defer orig.Close()
-	ferr := fn(orig)
-	if err := vnetns.Set(orig); err != nil {
-		return fmt.Errorf("netns: restore: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
+	return n.h.Close() // sets the handle to -1
 }

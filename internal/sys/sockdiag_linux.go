@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"syscall"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,14 +47,8 @@ func sockDiagSocket(nsfd int) (int, error) {
 		return openSockDiag()
 	}
 	fd := -1
-	err := runInNetNS(nsfd, func() (err error) { fd, err = openSockDiag(); return err })
-	if err != nil && fd >= 0 {
-		unix.Close(fd) // made inside, but the thread could not come back
-	}
-	if err != nil {
-		return -1, err
-	}
-	return fd, nil
+	err := InNetNS(nsfd, func() (err error) { fd, err = openSockDiag(); return err })
+	return fd, err
 }
 
 // ReadFileIn reads path as a thread inside network namespace nsfd sees it
@@ -68,7 +60,7 @@ func ReadFileIn(nsfd int, path string) ([]byte, error) {
 		return os.ReadFile(path)
 	}
 	var f *os.File
-	err := runInNetNS(nsfd, func() (err error) { f, err = os.Open(path); return err })
+	err := InNetNS(nsfd, func() (err error) { f, err = os.Open(path); return err })
 	if f != nil {
 		defer f.Close()
 	}
@@ -76,39 +68,6 @@ func ReadFileIn(nsfd int, path string) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(f)
-}
-
-// runInNetNS runs fn on a fresh goroutine whose locked thread enters the
-// namespace for the call. If moving back fails, the goroutine ends still
-// locked and the runtime throws the thread away, so no other code ever runs
-// in the wrong namespace.
-func runInNetNS(nsfd int, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		err, restored := enterAndRun(netns.NsHandle(nsfd), fn)
-		errc <- err
-		if restored {
-			runtime.UnlockOSThread()
-		}
-	}()
-	return <-errc
-}
-
-func enterAndRun(ns netns.NsHandle, fn func() error) (err error, restored bool) {
-	orig, err := netns.Get()
-	if err != nil {
-		return fmt.Errorf("current network namespace: %w", err), true
-	}
-	defer orig.Close()
-	if err := netns.Set(ns); err != nil {
-		return fmt.Errorf("enter network namespace (fd %d): %w", int(ns), err), true
-	}
-	err = fn()
-	if rerr := netns.Set(orig); rerr != nil {
-		return errors.Join(err, fmt.Errorf("leave network namespace: %w", rerr)), false
-	}
-	return err, true
 }
 
 func openSockDiag() (int, error) {

@@ -1,0 +1,26 @@
+package netns_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcpteardown/teardown/internal/netns"
+)
+
+// FuzzCheckSysctlName: a name the check accepts leads, joined onto
+// /proc/sys the naive way or cleaned, to a file under /proc/sys/net.
+func FuzzCheckSysctlName(f *testing.F) {
+	for _, s := range []string{"net/ipv4/tcp_fin_timeout", "net/../etc/passwd", "net/ipv4/conf/lo/forwarding", "net/./x", "net//x", "/net/x", "net/x/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if netns.CheckSysctlName(name) != nil {
+			return
+		}
+		p := filepath.Join("/proc/sys", name)
+		if p != "/proc/sys/"+name || !strings.HasPrefix(p, "/proc/sys/net/") {
+			t.Fatalf("accepted %q, which leads to %s", name, p)
+		}
+	})
+}
