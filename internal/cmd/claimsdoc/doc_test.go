@@ -37,7 +37,7 @@ func TestEveryClaimDocumented(t *testing.T) {
 	const steps = "actor x\nactor y\nx: listen\ny: connect x\nx: accept\nx: read\ny: close\n"
 	src := map[string]string{
 		"a": "scenario a\nclaims C01 C02\nvariant v one way\nvariant w another\n" + steps +
-			"said C01 One.\nwhy C01 Because.\nverdict C01 agrees when call x read#1 = EOF\nverdict@v C01 differs otherwise\n",
+			"said C01 One.\nwhy C01 Because.\nverdict C01 agrees when call x read#1 = EOF\nverdict@v C01 differs otherwise\nverdict@w C01 partly otherwise\n",
 		"b": "scenario b\nclaims C02\n" + steps + "said C02 Two.\n",
 	}
 	var scs []*lab.Scenario
