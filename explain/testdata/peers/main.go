@@ -1,0 +1,140 @@
+// Command peers runs the real programs that explain's test captures record
+// (make-captures.sh runs it; the tests only read the files):
+//
+//	peers httpd ADDR       Go net/http: "/" a short reply, "/big" 300 KiB
+//	peers abort ADDR       an HTTP request, the first reply bytes, then close with SO_LINGER 0
+//	peers lostack ADDR     client FIN, server FIN whose final ACK an nftables rule drops once
+//	peers zerowin ADDR     a receiver that never reads: zero windows, then close with unread data
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: peers httpd|abort|lostack|zerowin ADDR")
+		os.Exit(2)
+	}
+	var err error
+	switch addr := os.Args[2]; os.Args[1] {
+	case "httpd":
+		err = httpd(addr)
+	case "abort":
+		err = abort(addr)
+	case "lostack":
+		err = lostAck(addr)
+	case "zerowin":
+		err = zeroWin(addr)
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "peers:", err)
+		os.Exit(1)
+	}
+}
+
+// listen without MPTCP: Go may use it by default, and its options would
+// only clutter the captures.
+func listen(addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	return lc.Listen(context.Background(), "tcp", addr)
+}
+
+func httpd(addr string) error {
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	big := strings.Repeat("0123456789abcdef", 300<<10/16)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello\n") })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) })
+	fmt.Println("ready")
+	return http.Serve(l, mux)
+}
+
+func abort(addr string) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	buf := make([]byte, 4096)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return err
+	}
+	c.(*net.TCPConn).SetLinger(0) // RST instead of FIN, unread reply discarded (claim C17)
+	return c.Close()
+}
+
+func lostAck(addr string) error {
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 20001}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	io.WriteString(c, "bye")
+	c.(*net.TCPConn).CloseWrite() // the client's FIN: it will hold TIME-WAIT
+	if _, err := io.ReadAll(s); err != nil {
+		return err
+	}
+	// Drop the next pure ACK from the client's port: the ACK of the
+	// server's FIN. The quota lets exactly one 52-byte ACK match.
+	rule := "add rule inet tdlost in tcp sport 20001 tcp flags == ack quota until 60 bytes drop"
+	if out, err := exec.Command("nft", strings.Fields(rule)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("nft: %v: %s", err, out)
+	}
+	s.Close() // the server's FIN, LAST-ACK until its retransmission is acknowledged
+	io.ReadAll(c)
+	time.Sleep(1500 * time.Millisecond) // the FIN's retransmission comes after the RTO (≥ 200 ms)
+	return c.Close()
+}
+
+func zeroWin(addr string) error {
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	c.Write(make([]byte, 8<<20)) // the server never reads: its window closes
+	s.(*net.TCPConn).SetLinger(-1)
+	s.Close() // unread data in the receive buffer: RST (claim C21)
+	time.Sleep(100 * time.Millisecond)
+	err = c.Close()
+	if err != nil && !isReset(err) {
+		return err
+	}
+	return nil
+}
+
+func isReset(err error) bool { return err == syscall.ECONNRESET || strings.Contains(err.Error(), "reset") }
