@@ -25,8 +25,8 @@ func (c *Conn) add(s *capture.Segment, from int, keep bool) {
 	}
 	c.Last = s.Time
 	snd, rcv := &c.Sides[from], &c.Sides[Peer(from)]
-	c.handshake(s, from)
 	rel := snd.relSeq(s)
+	c.handshake(s, from)
 	retrans := c.sequence(s, snd, rcv, rel)
 	c.tail(s, from, retrans)
 	c.flags(s, from, rel, n, retrans)

@@ -137,4 +137,6 @@ func zeroWin(addr string) error {
 	return nil
 }
 
-func isReset(err error) bool { return err == syscall.ECONNRESET || strings.Contains(err.Error(), "reset") }
+func isReset(err error) bool {
+	return err == syscall.ECONNRESET || strings.Contains(err.Error(), "reset")
+}
