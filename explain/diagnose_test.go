@@ -103,9 +103,41 @@ func endingCases() []endingCase {
 			explain.Clean, []string{explain.FlagFINRetransmitted, explain.FlagLastACKLost, explain.FlagTimeWaitClient}, C, [2]int64{}},
 		{"zero window at close", conv().Handshake().Data(0, "lots").Win(1, 0).Rst(1),
 			explain.Abort, []string{explain.FlagZeroWindow}, S, [2]int64{}},
+		// Cases for the tshark cross-check of retransmission counting.
+		{"keep-alive is not a retransmission", keepAlive(), explain.Open, nil, -1, [2]int64{}},
+		{"zero-window probes", zeroProbes(), explain.Open, nil, -1, [2]int64{}},
+		{"reordered is not a retransmission", reordered(), explain.Open, nil, -1, [2]int64{}},
 		{"a lone RST", conv().Seg(0, capture.RST, 5, 0, "", 0),
 			explain.Unknown, nil, C, [2]int64{}},
 	}
+}
+
+// keepAlive: Linux probes an idle connection with no data, one below the
+// next sequence number (tcp_write_wakeup → tcp_xmit_probe_skb).
+func keepAlive() *rt.Conv {
+	c := conv().Handshake().Data(0, "abc").Ack(1)
+	s := c.Segs[len(c.Segs)-2]
+	c.Gap(time.Minute).Seg(0, capture.ACK, s.Seq+2, s.Ack, "", 512).Ack(1)
+	return c.Gap(time.Minute).Seg(0, capture.ACK, s.Seq+2, s.Ack, "", 512).Ack(1)
+}
+
+// zeroProbes: the server's window is closed; the client sends one byte
+// at the next number, twice, then the window opens and the data follows.
+func zeroProbes() *rt.Conv {
+	c := conv().Handshake().Data(0, "abc").Win(1, 0)
+	s := c.Segs[len(c.Segs)-2]
+	next := s.Seq + 3
+	c.Gap(200*time.Millisecond).Seg(0, capture.ACK, next, s.Ack, "d", 512).Win(1, 0)
+	c.Gap(400*time.Millisecond).Seg(0, capture.ACK, next, s.Ack, "d", 512).Win(1, 0)
+	return c.Win(1, 100).Data(0, "defg").Ack(1)
+}
+
+// reordered: two segments, then the first again 100 µs later ending below
+// the highest number: Wireshark calls it out-of-order, not retransmitted.
+func reordered() *rt.Conv {
+	c := conv().Handshake().Data(0, "abc").Data(0, "def")
+	s := c.Segs[3]
+	return c.Gap(100*time.Microsecond).Seg(0, capture.ACK|capture.PSH, s.Seq, s.Ack, "ab", 512).Ack(1)
 }
 
 // TestOpenStates: the states inferred when the capture stops early.

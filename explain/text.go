@@ -69,7 +69,7 @@ func (o *output) headline(s *Summary, zh bool) string {
 	if zh {
 		return fmt.Sprintf("%s：%d 个报文（%s），%d 个 TCP 连接", name, s.File.Packets, s.File.Format, s.Conns)
 	}
-	return fmt.Sprintf("%s: %d packets (%s), %d TCP connections", name, s.File.Packets, s.File.Format, s.Conns)
+	return fmt.Sprintf("%s: %d packets (%s), %d TCP %s", name, s.File.Packets, s.File.Format, s.Conns, plural(s.Conns, "connection"))
 }
 
 // endingCounts is "3 clean · 1 abort", in the order of Endings.
@@ -134,4 +134,11 @@ func (o *output) printf(format string, a ...any) {
 	if o.err == nil {
 		_, o.err = fmt.Fprintf(o.w, format, a...)
 	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
