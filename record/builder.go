@@ -17,10 +17,6 @@ import (
 // connection while memory stays bounded by the connections still open.
 const DefaultLinger = 10 * time.Second
 
-// sweepEvery is how many segments pass between looks for finished
-// connections to hand over.
-const sweepEvery = 4096
-
 // Builder groups segments into connections. Feed it segments in capture
 // order with Add; it calls Done for each connection once it is over (or,
 // from Flush, when the capture ended).
@@ -34,11 +30,19 @@ type Builder struct {
 	// Linger overrides DefaultLinger when positive.
 	Linger time.Duration
 
-	conns   map[key]*Conn
-	nextID  int
-	added   int
-	now     time.Time
-	lastSwp time.Time
+	conns  map[key]*Conn
+	nextID int
+	now    time.Time
+	// finished holds connections in the order they finished, for the
+	// sweep: the oldest is handed over first once it has been quiet for
+	// Linger.
+	finished []queued
+	head     int // b.finished[:head] are handed over
+}
+
+type queued struct {
+	k key
+	c *Conn
 }
 
 // key names a connection by its two ends in a fixed order.
@@ -73,11 +77,13 @@ func (b *Builder) Add(s *capture.Segment) {
 	if s.Src != c.Sides[Client].Addr {
 		from = Server
 	}
+	was := c.Finished()
 	c.add(s, from, c.Timeline != nil)
-	b.now = s.Time
-	if b.added++; b.added%sweepEvery == 0 {
-		b.sweep()
+	if !was && c.Finished() {
+		b.finished = append(b.finished, queued{k, c})
 	}
+	b.now = s.Time
+	b.sweep()
 }
 
 // reused: a new SYN on the pair of a finished connection, with another
@@ -127,20 +133,28 @@ func clientSent(s *capture.Segment) bool {
 func ephemeral(p uint16) bool { return p >= 32768 }
 
 // sweep hands over the finished connections that have been quiet for
-// Linger, at most once per Linger of capture time.
+// Linger, oldest first. A connection that got packets after it finished
+// (a retransmitted FIN) waits for its new last packet; those behind it
+// wait with it, a little longer than Linger, which bounds nothing worse.
 func (b *Builder) sweep() {
 	linger := b.linger()
-	if b.now.Sub(b.lastSwp) < linger/2 {
-		return
-	}
-	b.lastSwp = b.now
-	var done []key
-	for k, c := range b.conns {
-		if c.Finished() && b.now.Sub(c.Last) >= linger {
-			done = append(done, k)
+	for ; b.head < len(b.finished); b.head++ {
+		q := b.finished[b.head]
+		if b.conns[q.k] != q.c { // already handed over (a reused port)
+			continue
 		}
+		if b.now.Sub(q.c.Last) < linger {
+			break
+		}
+		b.finish(q.k, q.c)
+		b.finished[b.head] = queued{}
 	}
-	b.finishAll(done)
+	// Reuse the array once the handed-over half is the larger one: each
+	// entry is copied at most once per halving, O(1) amortised.
+	if b.head > len(b.finished)/2 {
+		b.finished = append(b.finished[:0], b.finished[b.head:]...)
+		b.head = 0
+	}
 }
 
 func (b *Builder) linger() time.Duration {
@@ -161,6 +175,7 @@ func (b *Builder) Flush() {
 		b.conns[k].AtEnd = true
 	}
 	b.finishAll(ks)
+	b.finished, b.head = nil, 0
 }
 
 func (b *Builder) finishAll(ks []key) {

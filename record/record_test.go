@@ -81,7 +81,7 @@ func TestRetransmissions(t *testing.T) {
 	}{
 		{"data resent", func() *rt.Conv {
 			c := rt.New(cli, srv).Handshake().Data(0, "abc")
-			return c.Gap(300*time.Millisecond).Resend(3).Ack(1)
+			return c.Gap(300 * time.Millisecond).Resend(3).Ack(1)
 		}, [2]int{1, 0}},
 		{"syn resent", func() *rt.Conv {
 			c := rt.New(cli, srv).Send(0, capture.SYN, "")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/tcpteardown/teardown/explain"
@@ -69,11 +70,25 @@ func runExplain(ctx context.Context, env *Env, args []string) error {
 	}
 	defer closeIn()
 	o.cfg.Width, o.cfg.Color = env.Width, env.TTY
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(explainMemoryLimit()))
 	_, err = explain.Run(ctxReader{ctx, in}, env.Stdout, &o.cfg)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
+}
+
+// explainMemoryLimit is a soft limit for the Go heap while explain runs.
+// Its live data is the open and recently finished connections (about
+// 1 KiB each), but by default the heap grows to twice that before the GC
+// runs, and the decoder's per-packet garbage fills it: the limit makes the
+// GC run sooner, keeping a large capture under the 64 MiB of issue 12
+// (docs/performance.md, "explain"). GOMEMLIMIT, when set, wins.
+func explainMemoryLimit() int64 {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1)
+	}
+	return 48 << 20
 }
 
 // openCapture opens the file to read ("-": stdin). Reading follows links:
