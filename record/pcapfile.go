@@ -38,7 +38,10 @@ type packetSource interface {
 func ReadFile(r io.Reader, fn func(*capture.Segment)) (FileStats, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic, err := br.Peek(4)
-	if err != nil {
+	switch {
+	case len(magic) == 0 && errors.Is(err, io.EOF):
+		return FileStats{}, errors.New("record: the file is empty: not a pcap or pcapng file")
+	case err != nil:
 		return FileStats{}, fmt.Errorf("record: read header: %w: not a pcap or pcapng file", eofAsTruncated(err))
 	}
 	var st FileStats
