@@ -5,6 +5,9 @@
 //	peers abort ADDR       an HTTP request, the first reply bytes, then close with SO_LINGER 0
 //	peers lostack ADDR     client FIN, server FIN whose final ACK an nftables rule drops once
 //	peers zerowin ADDR     a receiver that never reads: zero windows, then close with unread data
+//	peers silent ADDR      data whose ACKs an nftables rule drops: retransmissions, then SO_LINGER 0
+//	peers synlost ADDR     a connect whose SYNs an nftables rule drops, given up after 3.5 s
+//	peers closewait ADDR   the client half-closes and the server never closes; "ready" on stdout
 package main
 
 import (
@@ -35,6 +38,12 @@ func main() {
 		err = lostAck(addr)
 	case "zerowin":
 		err = zeroWin(addr)
+	case "silent":
+		err = silent(addr)
+	case "synlost":
+		err = synLost(addr)
+	case "closewait":
+		err = closeWait(addr)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -101,9 +110,8 @@ func lostAck(addr string) error {
 	}
 	// Drop the next pure ACK from the client's port: the ACK of the
 	// server's FIN. The quota lets exactly one 52-byte ACK match.
-	rule := "add rule inet tdlost in tcp sport 20001 tcp flags == ack quota until 60 bytes drop"
-	if out, err := exec.Command("nft", strings.Fields(rule)...).CombinedOutput(); err != nil {
-		return fmt.Errorf("nft: %v: %s", err, out)
+	if err := nft("in", "tcp sport 20001 tcp flags == ack quota until 60 bytes drop"); err != nil {
+		return err
 	}
 	s.Close() // the server's FIN, LAST-ACK until its retransmission is acknowledged
 	io.ReadAll(c)
@@ -134,6 +142,88 @@ func zeroWin(addr string) error {
 	if err != nil && !isReset(err) {
 		return err
 	}
+	return nil
+}
+
+// nft adds a rule to a chain ("in": hook input, after tcpdump's tap on lo;
+// "out": hook output, before it) of table inet tdlost, made by the script.
+func nft(chain, rule string) error {
+	args := append([]string{"add", "rule", "inet", "tdlost", chain}, strings.Fields(rule)...)
+	if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("nft: %v: %s", err, out)
+	}
+	return nil
+}
+
+// silent: once connected, every segment to the client's port is dropped
+// on output, before the capture sees it: the server's ACKs never exist on
+// the wire, and the client retransmits its data (at the RTO, 200 ms, then
+// doubling) until it aborts with SO_LINGER 0.
+func silent(addr string) error {
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	port := c.LocalAddr().(*net.TCPAddr).Port
+	if err := nft("out", fmt.Sprintf("tcp dport %d drop", port)); err != nil {
+		return err
+	}
+	io.WriteString(c, "hello?")
+	time.Sleep(1700 * time.Millisecond) // retransmissions at ~0.2, 0.6, 1.4 s
+	c.(*net.TCPConn).SetLinger(0)
+	return c.Close()
+}
+
+// synLost: SYNs to the port are dropped before the capture sees an
+// answer. Linux 6.18 resends the SYN every second, not after 1, 2, 4 s:
+// net.ipv4.tcp_syn_linear_timeouts (4 here) makes the first retries
+// linear.
+func synLost(addr string) error {
+	_, port, _ := net.SplitHostPort(addr)
+	if err := nft("in", "tcp dport "+port+" drop"); err != nil {
+		return err
+	}
+	d := net.Dialer{Timeout: 3500 * time.Millisecond}
+	if c, err := d.Dial("tcp", addr); err == nil {
+		c.Close()
+		return fmt.Errorf("connect succeeded through the drop rule")
+	}
+	return nil
+}
+
+// closeWait: the client sends and half-closes; the server reads to EOF and
+// never closes, so it sits in CLOSE-WAIT until the process exits (C29).
+func closeWait(addr string) error {
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	s, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	io.WriteString(c, "request")
+	c.(*net.TCPConn).CloseWrite()
+	io.ReadAll(s)
+	fmt.Println("ready") // the script stops the capture now
+	time.Sleep(time.Second)
 	return nil
 }
 
