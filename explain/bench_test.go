@@ -177,4 +177,3 @@ func flushBefore(b *testing.B, w *capture.Writer, pending []capture.Segment, t t
 	}
 	return append(pending[:0], pending[k:]...)
 }
-

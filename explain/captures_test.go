@@ -36,6 +36,9 @@ var captures = []struct {
 	{"refused.pcap", explain.Refused, nil, "server"},
 	{"zerowin.pcap", explain.Abort, []string{explain.FlagZeroWindow}, "server"},
 	{"lostack.pcap", explain.Clean, []string{explain.FlagFINRetransmitted, explain.FlagLastACKLost, explain.FlagTimeWaitClient}, "client"},
+	{"timeout.pcap", explain.Timeout, []string{explain.FlagDataLost, explain.FlagResponseAtRisk}, "client"},
+	{"synlost.pcap", explain.Timeout, []string{explain.FlagSYNRetransmitted}, "none"},
+	{"closewait.pcap", explain.Open, nil, "client"},
 }
 
 type jsonDoc struct {

@@ -19,6 +19,6 @@ func ExampleRun() {
 	// Output:
 	// expA.pcap: 9 packets (pcap), 1 TCP connection
 	//   1 reset-after-close
-	// #1  127.0.0.1:36428 → 127.0.0.1:9527  reset-after-close  closer client  501.0 ms  bytes 3/7  [data-lost 7 bytes]
+	// #1  127.0.0.1:42632 → 127.0.0.1:9527  reset-after-close  closer client  500.8 ms  bytes 3/7  [data-lost 7 bytes]
 	//     The client closed, the server then sent into the closed socket, and the client's kernel answered with RST: 7 bytes were never acknowledged (C04, C06).
 }

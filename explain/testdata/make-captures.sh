@@ -70,9 +70,16 @@ editcap -F pcapng "$here/expB.pcapng" "$tmp/expB.ng" && mv "$tmp/expB.ng" "$here
 "$tmp/peers" httpd 127.0.0.1:9528 >/dev/null &
 httpd=$!
 sleep 0.3
-start_capture http-close.pcap "tcp port 9528"
-curl -s -o /dev/null -H 'Connection: close' http://127.0.0.1:9528/
-stop_capture http-close.pcap
+# Who closes first here is a race: net/http closes after writing the
+# reply, curl once it has read it (the server won the first run, curl the
+# second). Keep a capture where the server's FIN comes first.
+for try in $(seq 10); do
+	start_capture http-close.pcap "tcp port 9528"
+	curl -s -o /dev/null -H 'Connection: close' http://127.0.0.1:9528/
+	stop_capture http-close.pcap
+	tcpdump -nn -r "$here/http-close.pcap" 2>/dev/null | grep -m1 'Flags \[F' | grep -q '127.0.0.1.9528 >' && break
+	echo "http-close.pcap: try $try, the client closed first, again"
+done
 {
 	printf 'GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Pad: %s\r\n\r\n' "$(head -c 12288 /dev/zero | tr '\0' a)"
@@ -100,9 +107,16 @@ curl -s -o /dev/null --max-time 2 http://127.0.0.1:9529/ || true
 stop_capture refused.pcap
 
 # Zero window: a receiver that never reads, then closes with unread data.
-start_capture zerowin.pcap "tcp port 9530"
-"$tmp/peers" zerowin 127.0.0.1:9530
-stop_capture zerowin.pcap
+# On a loaded machine tcpdump has missed the start of this fast one (the
+# 8 MiB write outruns it): keep a capture with the SYN and a zero window.
+for try in $(seq 5); do
+	start_capture zerowin.pcap "tcp port 9530"
+	"$tmp/peers" zerowin 127.0.0.1:9530
+	stop_capture zerowin.pcap
+	tcpdump -nn -r "$here/zerowin.pcap" 2>/dev/null | grep -q 'Flags \[S\]' &&
+		tcpdump -nn -r "$here/zerowin.pcap" 2>/dev/null | grep -q 'win 0,' && break
+	echo "zerowin.pcap: try $try incomplete ($(grep dropped "$tmp/tcpdump.err")), again"
+done
 
 # Lost final ACK, in a network namespace of our own: an nftables rule on
 # input drops the client's ACK of the server's FIN once; tcpdump on lo sees
