@@ -85,7 +85,7 @@ done
 	printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Pad: %s\r\n\r\n' "$(head -c 12288 /dev/zero | tr '\0' a)"
 } >"$tmp/pipelined.txt"
 # Whether the RST leaves part of the reply unacknowledged on the wire
-# varies from run to run (3 of the first 4 here): keep the first capture
+# varies from run to run (2 of the first 5 here): keep the first capture
 # that shows it, as explain's data-lost, up to 10 tries.
 for try in $(seq 10); do
 	start_capture http-pipelined.pcap "tcp port 9528"
