@@ -39,6 +39,7 @@ var captures = []struct {
 	{"timeout.pcap", explain.Timeout, []string{explain.FlagDataLost, explain.FlagResponseAtRisk}, "client"},
 	{"synlost.pcap", explain.Timeout, []string{explain.FlagSYNRetransmitted}, "none"},
 	{"closewait.pcap", explain.Open, nil, "client"},
+	{"crossed.pcap", explain.Simultaneous, []string{explain.FlagFINRetransmitted, explain.FlagTimeWaitClient, explain.FlagTimeWaitServer}, "client"},
 }
 
 type jsonDoc struct {

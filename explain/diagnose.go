@@ -220,8 +220,9 @@ func lastACKLost(c *record.Conn) bool {
 	if c.Closer < 0 {
 		return false
 	}
-	second := &c.Sides[record.Peer(c.Closer)]
-	return second.FIN.Seen && second.FINRetrans > 0 && (second.FINRetransAfterAck > 0 || second.FINAck.Seen)
+	// A FIN resent with no ACK captured before it may have been lost
+	// itself: only a resend after its captured ACK proves the ACK's loss.
+	return c.Sides[record.Peer(c.Closer)].FINRetransAfterAck > 0
 }
 
 // responseAtRisk: the side that sent the first RST had data toward the

@@ -144,6 +144,12 @@ start_capture synlost.pcap "tcp port 9533" "$ns"
 ip netns exec "$ns" "$tmp/peers" synlost 127.0.0.1:9533
 stop_capture synlost.pcap
 
+# Simultaneous: the first FIN of each side dropped, the resent ones cross.
+start_capture crossed.pcap "tcp port 9535" "$ns"
+ip netns exec "$ns" "$tmp/peers" crossed 127.0.0.1:9535
+stop_capture crossed.pcap
+ip netns exec "$ns" nft flush chain inet tdlost in
+
 # Open: the capture stops while the server sits in CLOSE-WAIT.
 start_capture closewait.pcap "tcp port 9534"
 "$tmp/peers" closewait 127.0.0.1:9534 | { read -r _; stop_capture closewait.pcap; cat >/dev/null; }

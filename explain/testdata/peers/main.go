@@ -8,6 +8,7 @@
 //	peers silent ADDR      data whose ACKs an nftables rule drops: retransmissions, then SO_LINGER 0
 //	peers synlost ADDR     a connect whose SYNs an nftables rule drops, given up after 3.5 s
 //	peers closewait ADDR   the client half-closes and the server never closes; "ready" on stdout
+//	peers crossed ADDR     both sides' first FIN dropped by nftables: the resent FINs cross
 package main
 
 import (
@@ -44,6 +45,8 @@ func main() {
 		err = synLost(addr)
 	case "closewait":
 		err = closeWait(addr)
+	case "crossed":
+		err = crossed(addr)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -224,6 +227,40 @@ func closeWait(addr string) error {
 	io.ReadAll(s)
 	fmt.Println("ready") // the script stops the capture now
 	time.Sleep(time.Second)
+	return nil
+}
+
+// crossed: the first FIN of each direction is dropped on input (the
+// capture, on transmit, still sees it). Each side, still in FIN-WAIT-1,
+// then receives the other's resent FIN: FINs crossed, both go through
+// CLOSING to TIME-WAIT (RFC 9293 §3.6, simultaneous close).
+func crossed(addr string) error {
+	_, port, _ := net.SplitHostPort(addr)
+	for _, dir := range []string{"sport", "dport"} {
+		if err := nft("in", "tcp "+dir+" "+port+" tcp flags & fin == fin quota until 60 bytes drop"); err != nil {
+			return err
+		}
+	}
+	l, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	s, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	c.(*net.TCPConn).CloseWrite()
+	s.(*net.TCPConn).CloseWrite()
+	io.ReadAll(c)
+	io.ReadAll(s)
+	time.Sleep(300 * time.Millisecond) // the last ACKs
 	return nil
 }
 
