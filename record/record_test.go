@@ -3,6 +3,7 @@ package record_test
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/record"
 	rt "github.com/tcpteardown/teardown/record/recordtest"
+	"github.com/tcpteardown/teardown/tcpstate"
+	"github.com/tcpteardown/teardown/trace"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -221,5 +224,28 @@ func TestReadFileNotPcap(t *testing.T) {
 		if _, err := record.ReadFile(bytes.NewReader([]byte(in)), func(*capture.Segment) {}); err == nil {
 			t.Errorf("ReadFile(%q) = nil error", in)
 		}
+	}
+}
+
+// TestAddTransition: a traced state change joins the connection of its
+// socket, on the side that owns the local address.
+func TestAddTransition(t *testing.T) {
+	var got *record.Conn
+	b := &record.Builder{Done: func(c *record.Conn) { got = c }}
+	segs := rt.New(cli, srv).Handshake().Fin(1).Segs
+	for i := range segs {
+		b.Add(&segs[i])
+	}
+	tr := trace.Transition{Time: segs[3].Time, Kind: trace.StateChange, Local: netip.MustParseAddrPort(srv),
+		Remote: netip.MustParseAddrPort(cli), From: tcpstate.Established, To: tcpstate.FinWait1}
+	other := tr
+	other.Local = netip.MustParseAddrPort("10.9.9.9:1")
+	if !b.AddTransition(tr) || b.AddTransition(other) {
+		t.Fatalf("AddTransition: want true for the connection's socket, false for another")
+	}
+	b.Flush()
+	want := []record.State{{At: segs[3].Time, Side: record.Server, From: tcpstate.Established, To: tcpstate.FinWait1}}
+	if d := cmp.Diff(want, got.States); d != "" {
+		t.Errorf("states (-want +got):\n%s", d)
 	}
 }
