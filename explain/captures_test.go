@@ -34,6 +34,7 @@ var captures = []struct {
 	{"http-pipelined.pcap", explain.Abort, []string{explain.FlagDataLost, explain.FlagResponseAtRisk}, "server"},
 	{"abort.pcap", explain.Abort, nil, "client"},
 	{"refused.pcap", explain.Refused, nil, "server"},
+	{"any-refused.pcap", explain.Refused, nil, "server"}, // tcpdump -i any: Linux cooked v2 frames
 	{"zerowin.pcap", explain.Abort, []string{explain.FlagZeroWindow}, "server"},
 	{"lostack.pcap", explain.Clean, []string{explain.FlagFINRetransmitted, explain.FlagLastACKLost, explain.FlagTimeWaitClient}, "client"},
 	{"timeout.pcap", explain.Timeout, []string{explain.FlagDataLost, explain.FlagResponseAtRisk}, "client"},

@@ -115,15 +115,33 @@ func decode(lt layers.LinkType, b []byte) (capture.Segment, error) {
 		return capture.Decode(b)
 	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12: // 12: LINKTYPE_RAW as OpenBSD numbers it
 		return capture.DecodeIP(b)
-	case layers.LinkTypeLinuxSLL: // 16-byte "cooked" header (tcpdump -i any)
+	case layers.LinkTypeLinuxSLL: // 16-byte "cooked" header (tcpdump -i any, older libpcap)
+		if len(b) >= 4 && loopbackCopy(be16(b[2:]), be16(b[0:])) {
+			return capture.Segment{}, errLoopbackCopy
+		}
 		return skip(b, 16)
-	case layers.LinkTypeLinuxSLL2: // 20-byte header
+	case layers.LinkTypeLinuxSLL2: // 20-byte header (libpcap ≥ 1.10)
+		if len(b) >= 11 && loopbackCopy(be16(b[8:]), uint16(b[10])) {
+			return capture.Segment{}, errLoopbackCopy
+		}
 		return skip(b, 20)
 	case layers.LinkTypeNull, layers.LinkTypeLoop: // BSD loopback: 4-byte family
 		return skip(b, 4)
 	}
 	return capture.Segment{}, fmt.Errorf("record: link type %s not supported", lt)
 }
+
+// On lo every packet passes AF_PACKET twice, once outgoing and once
+// incoming; a capture on "any" that kept both would show each segment as
+// its own retransmission. libpcap 1.10 here already drops the outgoing
+// copy (tcpdump -i any showed each packet once, "In"); other writers may
+// not. The SLL headers carry the device type (ARPHRD_LOOPBACK = 772) and
+// the packet type (PACKET_OUTGOING = 4, linux/if_packet.h).
+func loopbackCopy(arphrd, pkttype uint16) bool { return arphrd == 772 && pkttype == 4 }
+
+var errLoopbackCopy = errors.New("record: outgoing copy of a loopback packet")
+
+func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
 
 func skip(b []byte, n int) (capture.Segment, error) {
 	if len(b) < n {

@@ -2,12 +2,16 @@ package record_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/internal/testenv"
@@ -247,5 +251,41 @@ func TestAddTransition(t *testing.T) {
 	want := []record.State{{At: segs[3].Time, Side: record.Server, From: tcpstate.Established, To: tcpstate.FinWait1}}
 	if d := cmp.Diff(want, got.States); d != "" {
 		t.Errorf("states (-want +got):\n%s", d)
+	}
+}
+
+// TestReadFileCooked: Linux cooked frames (tcpdump -i any) are decoded,
+// and the outgoing copy of a loopback packet is dropped, so that the
+// incoming copy is not counted twice.
+func TestReadFileCooked(t *testing.T) {
+	seg := rt.New(cli, srv).Send(0, capture.SYN, "").Segs[0]
+	ip := rt.Frame(seg)[14:] // without the Ethernet header
+	sll := func(pkttype, arphrd uint16) []byte {
+		h := make([]byte, 16)
+		binary.BigEndian.PutUint16(h[0:], pkttype)
+		binary.BigEndian.PutUint16(h[2:], arphrd)
+		binary.BigEndian.PutUint16(h[14:], 0x0800)
+		return append(h, ip...)
+	}
+	var file bytes.Buffer
+	w := pcapgo.NewWriter(&file)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeLinuxSLL); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range [][]byte{sll(4, 772), sll(0, 772), sll(4, 1)} { // lo out, lo in, eth0 out
+		ci := gopacket.CaptureInfo{Timestamp: seg.Time, CaptureLength: len(f), Length: len(f)}
+		if err := w.WritePacket(ci, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	st, err := record.ReadFile(&file, func(s *capture.Segment) {
+		n++
+		if s.Src != seg.Src || !s.Flags.Has(capture.SYN) {
+			t.Errorf("decoded %v %s, want %v [S]", s.Src, s.Flags, seg.Src)
+		}
+	})
+	if err != nil || n != 2 || st.Packets != 3 {
+		t.Errorf("err %v, %d segments of %d packets; want 2 of 3 (lo's outgoing copy dropped)", err, n, st.Packets)
 	}
 }

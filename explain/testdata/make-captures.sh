@@ -22,14 +22,14 @@ cd "$repo"
 go build -o "$tmp/teardown" ./cmd/teardown
 go build -o "$tmp/peers" ./explain/testdata/peers
 
-# start_capture FILE FILTER [netns]: tcpdump on lo, small snap length (the
+# start_capture FILE FILTER [netns] [device]: tcpdump on lo (or device), small snap length (the
 # headers and a little payload), packets handed over and written as they
 # come (--immediate-mode, -U: else a SIGINT loses the ring's last block); returns
 # once tcpdump says it is listening.
 start_capture() {
-	out=$1 filter=$2 pre=${3:+ip netns exec $3}
+	out=$1 filter=$2 pre=${3:+ip netns exec $3} dev=${4:-lo}
 	rm -f "$here/$out"
-	$pre tcpdump -i lo --immediate-mode -s 200 -U -w "$tmp/$out" "$filter" 2>"$tmp/tcpdump.err" &
+	$pre tcpdump -i "$dev" --immediate-mode -s 200 -U -w "$tmp/$out" "$filter" 2>"$tmp/tcpdump.err" &
 	tcpdump_pid=$!
 	for _ in $(seq 100); do grep -q listening "$tmp/tcpdump.err" 2>/dev/null && return; sleep 0.05; done
 	echo "tcpdump did not start: $(cat "$tmp/tcpdump.err")" >&2; exit 1
@@ -105,6 +105,10 @@ kill $httpd; wait $httpd 2>/dev/null || true
 start_capture refused.pcap "tcp port 9529"
 curl -s -o /dev/null --max-time 2 http://127.0.0.1:9529/ || true
 stop_capture refused.pcap
+# The same on "any": Linux cooked (SLL2) frames instead of Ethernet.
+start_capture any-refused.pcap "tcp port 9529" "" any
+curl -s -o /dev/null --max-time 2 http://127.0.0.1:9529/ || true
+stop_capture any-refused.pcap
 
 # Zero window: a receiver that never reads, then closes with unread data.
 # On a loaded machine tcpdump has missed the start of this fast one (the
