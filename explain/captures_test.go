@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -219,5 +220,23 @@ func TestPortFilter(t *testing.T) {
 		if err != nil || sum.Conns != want {
 			t.Errorf("-port %d on experiment A: err %v, %d connections; want %d", port, err, sum.Conns, want)
 		}
+	}
+}
+
+// TestListBounded: a capture of many failed connections (a port scan)
+// lists at most MaxLines of them and counts the rest.
+func TestListBounded(t *testing.T) {
+	var segs []capture.Segment
+	for i := range explain.MaxLines + 5 {
+		c := rt.New(fmt.Sprintf("10.0.%d.%d:40000", i/250, 1+i%250), "10.0.255.1:22").Send(0, capture.SYN, "").Send(1, capture.RST|capture.ACK, "")
+		segs = append(segs, c.Segs...)
+	}
+	var out bytes.Buffer
+	sum, err := explain.Run(bytes.NewReader(rt.Pcap(segs, false)), &out, &explain.Config{Name: "scan.pcap"})
+	if err != nil || len(sum.Lines) != explain.MaxLines || sum.Unlisted != 5 || sum.Endings[explain.Refused] != explain.MaxLines+5 {
+		t.Fatalf("err %v, %d lines, %d unlisted, %v", err, len(sum.Lines), sum.Unlisted, sum.Endings)
+	}
+	if !strings.Contains(out.String(), "(5 more not listed") {
+		t.Errorf("the output does not say 5 were not listed:\n%s", out.String()[len(out.String())-300:])
 	}
 }

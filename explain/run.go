@@ -30,7 +30,13 @@ type Summary struct {
 	Endings   map[string]int
 	Conns     int
 	Lines     []Diagnosis // with Verbose every connection, else those that did not end cleanly
+	Unlisted  int         // lines beyond MaxLines, counted but not kept
 }
+
+// MaxLines bounds the connections the text summary lists (and keeps in
+// memory until the end, to print them in order): a capture of a port scan
+// has a million refused connections. -json streams them all.
+const MaxLines = 10000
 
 // Run reads a pcap or pcapng stream from r and writes the explanation to w.
 // A file that ends inside a packet is explained up to that point and says
@@ -82,8 +88,12 @@ func (cfg *Config) matches(c *record.Conn) bool {
 func (s *Summary) add(d Diagnosis, verbose bool) {
 	s.Conns++
 	s.Endings[d.Ending]++
-	if verbose || !d.Orderly() {
+	switch {
+	case !verbose && d.Orderly():
+	case len(s.Lines) < MaxLines:
 		s.Lines = append(s.Lines, d)
+	default:
+		s.Unlisted++
 	}
 }
 
