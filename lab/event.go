@@ -171,7 +171,11 @@ type Result struct {
 	Variant  string        `json:"variant,omitempty"`
 	Title    string        `json:"title,omitempty"`
 	Claims   []string      `json:"claims"`
-	Passed   bool          `json:"passed"` // every expectation held (skipped ones do not fail)
+	Status   Status        `json:"status"`
+	Passed   bool          `json:"passed"`           // every expectation held (skipped ones do not fail)
+	Reason   string        `json:"reason,omitempty"` // why it was skipped or is inconclusive, whole
+	Loss     *Loss         `json:"loss,omitempty"`   // what the recorders lost, when they lost anything
+	Pcap     string        `json:"pcap,omitempty"`   // the -pcap file written for this run
 	Duration time.Duration `json:"-"`
 	Actors   []string      `json:"actors"` // lane order for diagrams: client first, server second
 	Events   []Event       `json:"events"`
@@ -181,10 +185,17 @@ type Result struct {
 	Err      string        `json:"error,omitempty"` // the scenario could not run
 }
 
+// SchemaVersion is the version of the JSON form of Run (docs/json-schema.md).
+// It changes when a field changes meaning or disappears; new fields that
+// readers may ignore do not change it. Version 1 was the unversioned form
+// before status, reason and loss existed.
+const SchemaVersion = 2
+
 // Run is the whole output of `teardown lab -json`.
 type Run struct {
-	Kernel    string   `json:"kernel"` // uname -r
-	Root      bool     `json:"root"`   // packets and states recorded
+	Schema    int      `json:"schema_version"` // SchemaVersion
+	Kernel    string   `json:"kernel"`         // uname -r
+	Root      bool     `json:"root"`           // packets and states recorded
 	Scenarios []Result `json:"scenarios"`
 }
 

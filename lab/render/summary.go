@@ -10,8 +10,9 @@ import (
 )
 
 // Summary prints the table shown after the whole catalog: one row per
-// scenario run (✓ every expectation held, ✗ one did not, ! it could not
-// run) with its claims, verdicts condensed, expectations held and run time,
+// scenario run (✓ every expectation held, ✗ one did not, ! it broke or was
+// interrupted, ? inconclusive: the recorders lost events, - skipped: it
+// could not run here) with its claims, verdicts condensed, expectations held and run time,
 // then a line of totals.
 func Summary(w io.Writer, results []lab.Result, o *Options) error {
 	opt := withDefaults(o)
@@ -84,14 +85,11 @@ func (t table) row(mark, name, claims, verdict, expects, tm string, c color) *li
 }
 
 func (o Options) resultRow(t table, r lab.Result) *line {
-	mark, c := "✓", green
-	switch {
-	case r.Err != "":
-		mark, c = "!", boldRd
-	case !r.Passed:
-		mark, c = "✗", red
+	mark, _, c := o.outcome(r)
+	if c == boldRd && r.Err == "" {
+		c = red // a failed expectation; bold red is for a scenario that broke
 	}
-	l := t.row(mark, scenarioName(r), sanitize(strings.Join(r.Claims, " ")), "", o.expects(r), o.runTime(r.Duration), plain)
+	l := t.row(mark, fitName(r, t.claims-t.name-2), sanitize(strings.Join(r.Claims, " ")), "", o.expects(r), o.runTime(r.Duration), plain)
 	l.put(0, mark, c)
 	verdict, vc := o.condense(r)
 	l.put(t.verdict, truncate(verdict, t.expects-t.verdict-2), vc)
