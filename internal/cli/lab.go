@@ -85,22 +85,50 @@ func (f *labFlags) render(env *Env) *render.Options {
 	return &render.Options{Color: env.TTY, Lang: f.lang, Width: diagramWidth(env.Width)}
 }
 
+// labList prints the catalog in 80 columns: name and claims, then the
+// title and the variants under them, wrapped.
 func labList(env *Env) error {
 	all, err := lab.Catalog()
 	if err != nil {
 		return err
 	}
+	const indent = 19
 	for _, s := range all {
-		fmt.Fprintf(env.Stdout, "%-18s %-16s %s\n", s.Name, strings.Join(s.Claims, " "), s.Title)
+		fmt.Fprintf(env.Stdout, "%-18s %s\n", s.Name, strings.Join(s.Claims, " "))
+		text := s.Title
 		if len(s.Variants) > 0 {
 			var names []string
 			for _, v := range s.Variants {
 				names = append(names, v.Name)
 			}
-			fmt.Fprintf(env.Stdout, "  variants: %s\n", strings.Join(names, ", "))
+			text += " · variants: " + strings.Join(names, ", ")
+		}
+		for _, l := range wrapWords(text, 80-indent) {
+			fmt.Fprintf(env.Stdout, "%*s%s\n", indent, "", l)
 		}
 	}
 	return nil
+}
+
+// wrapWords breaks text into lines of at most width runes at spaces (a
+// longer word stands alone).
+func wrapWords(text string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(text) {
+		if cur != "" && len([]rune(cur))+1+len([]rune(w)) > width {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
 }
 
 // labAll runs the whole catalog: a progress line on stderr, then the
