@@ -105,7 +105,7 @@ func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result 
 	res.Duration = time.Since(t0)
 	if errors.Is(err, ErrNeedsRoot) {
 		// Nothing ran: no expectation is checked and no verdict given.
-		res.Status, res.Reason = StatusSkipped, err.Error()
+		res.Status, res.Reason, res.Duration = StatusSkipped, err.Error(), 0
 		return res
 	}
 	if err != nil {

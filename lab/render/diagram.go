@@ -87,9 +87,12 @@ func (o Options) timeline(p *printer, r lab.Result) {
 	if o.NormalizeTimes {
 		events = canonical(events, actors)
 	}
+	if len(events) == 0 && r.Status == lab.StatusSkipped {
+		return // the header said why
+	}
 	p.text("")
 	if len(events) == 0 {
-		if r.Err == "" && r.Status != lab.StatusSkipped {
+		if r.Err == "" {
 			p.at(0, o.tr("no events recorded"), dim)
 		}
 		return

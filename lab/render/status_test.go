@@ -50,6 +50,9 @@ func TestSkippedIsSaidWhole(t *testing.T) {
 	if diff := cmp.Diff(want, lines[len(lines)-1]); diff != "" {
 		t.Errorf("totals (-want +got):\n%s", diff)
 	}
+	if !strings.Contains(strings.Join(strings.Fields(sum), " "), "skipped orphan-finwait2: "+skipReason) {
+		t.Errorf("the summary does not say the skip reason whole:\n%s", sum)
+	}
 	for _, l := range lines[1:4] {
 		if m, _, _ := strings.Cut(l, " "); m != "✓" && m != "-" && m != "?" {
 			t.Errorf("row %q: mark %q", l, m)
