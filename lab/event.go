@@ -167,15 +167,19 @@ type Expectation struct {
 
 // Result is one run of one scenario (or of one variant of it).
 type Result struct {
-	Name     string        `json:"name"`
-	Variant  string        `json:"variant,omitempty"`
-	Title    string        `json:"title,omitempty"`
-	Claims   []string      `json:"claims"`
-	Status   Status        `json:"status"`
-	Passed   bool          `json:"passed"`           // every expectation held (skipped ones do not fail)
-	Reason   string        `json:"reason,omitempty"` // why it was skipped or is inconclusive, whole
-	Loss     *Loss         `json:"loss,omitempty"`   // what the recorders lost, when they lost anything
-	Pcap     string        `json:"pcap,omitempty"`   // the -pcap file written for this run
+	Name    string   `json:"name"`
+	Variant string   `json:"variant,omitempty"`
+	Title   string   `json:"title,omitempty"`
+	Claims  []string `json:"claims"`
+	Status  Status   `json:"status"`
+	Passed  bool     `json:"passed"`           // every expectation held (skipped ones do not fail)
+	Reason  string   `json:"reason,omitempty"` // why it was skipped or is inconclusive, whole
+	Loss    *Loss    `json:"loss,omitempty"`   // what the recorders lost, when they lost anything
+	Pcap    string   `json:"pcap,omitempty"`   // the -pcap file written for this run
+	// Moments are the times (ms since the start) at which a scripted sleep
+	// ended: each begins a moment of the script. Normalised output orders
+	// calls within a moment, so it must know where moments begin.
+	Moments  []float64     `json:"moments_ms,omitempty"`
 	Duration time.Duration `json:"-"`
 	Actors   []string      `json:"actors"` // lane order for diagrams: client first, server second
 	Events   []Event       `json:"events"`

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/tcpteardown/teardown/capture"
 )
@@ -101,6 +102,7 @@ func (r *run) finish(res *Result) {
 	r.mu.Lock()
 	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Transitions: r.trans, Sockets: r.socks}
 	res.Loss = r.loss
+	res.Moments = slices.Sorted(slices.Values(r.moments))
 	r.mu.Unlock()
 	res.Events = Timeline(rec)
 	res.Notes = r.notes

@@ -72,9 +72,10 @@ type run struct {
 	ready    map[string]chan struct{} // closed when an actor listens
 	listenAt map[string]netip.AddrPort
 	udpAt    map[string]netip.AddrPort
-	claimed  []int  // host sockets holding the run's ports (bindPort)
-	loss     *Loss  // what the recorders lost (guarded by mu)
-	pcap     string // the -pcap file written
+	claimed  []int     // host sockets holding the run's ports (bindPort)
+	loss     *Loss     // what the recorders lost (guarded by mu)
+	moments  []float64 // when scripted sleeps ended, ms since start (guarded by mu)
+	pcap     string    // the -pcap file written
 }
 
 // SockRef ties an address pair to the actor that owns the socket, so that
@@ -252,6 +253,14 @@ func (r *run) record(e Event) {
 	defer r.mu.Unlock()
 	e.T = time.Since(r.start)
 	r.calls = append(r.calls, e)
+}
+
+// markMoment notes that a scripted sleep ended: the script's next moment
+// begins (Result.Moments).
+func (r *run) markMoment() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.moments = append(r.moments, ms(time.Since(r.start)))
 }
 
 func (r *run) note(actor, format string, a ...any) {

@@ -85,7 +85,7 @@ func (o Options) timeline(p *printer, r lab.Result) {
 	events := sortedEvents(r.Events)
 	actors := actorsOf(r)
 	if o.NormalizeTimes {
-		events = canonical(events, actors)
+		events = canonical(events, actors, r.Moments)
 	}
 	if len(events) == 0 && r.Status == lab.StatusSkipped {
 		return // the header said why
