@@ -97,7 +97,7 @@ func (r *run) drain(m *marker) {
 	case <-m.seen:
 	case <-time.After(drainWait):
 		r.lose(func(l *Loss) { l.Undrained = true })
-	case <-r.ctx.Done():
+	case <-r.outer.Done(): // an actor that failed still wants its last packets shown
 	}
 }
 

@@ -54,7 +54,8 @@ type run struct {
 	s       *Scenario
 	variant string
 	opts    *Options
-	ctx     context.Context
+	ctx     context.Context // ends when the run is cancelled or an actor fails
+	outer   context.Context // ends only when the caller cancels (Ctrl-C)
 	cancel  context.CancelFunc
 	ns      *netns.NS
 	start   time.Time
@@ -124,6 +125,7 @@ func newRun(ctx context.Context, s *Scenario, variant string, o *Options) *run {
 		actors: map[string]*actor{}, barriers: map[string]chan struct{}{},
 		ready: map[string]chan struct{}{}, listenAt: map[string]netip.AddrPort{},
 		udpAt: map[string]netip.AddrPort{}}
+	r.outer = ctx
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	for _, a := range s.Actors {
 		r.actors[a.Name] = &actor{name: a.Name, process: a.Process, r: r, fd: -1, orig: -1, dup: -1, listener: -1, prebound: -1, udp: -1}
