@@ -69,11 +69,14 @@ func startWire(r *run) (func(), error) {
 	go func() { defer wg.Done(); readTransitions(t, r) }()
 	return func() {
 		r.drain(m)
-		cancel()
-		c.Close()
+		// The tracer is closed before ctx is cancelled: cancelling it
+		// would make the tracer's own context watcher close it, outside
+		// the fork gate (instances were left behind that way).
 		if err := closeGated(t.Close); err != nil {
 			r.notes = append(r.notes, "state tracer: "+err.Error()) // not a loss: its events were all read
 		}
+		cancel()
+		c.Close()
 		wg.Wait()
 		m.close()
 		r.countLoss(c, t)

@@ -46,7 +46,10 @@ func (o Options) clean(s string) string {
 // times, which normalising rounds.
 func (o Options) cleanMeasured(s string) string {
 	s = o.clean(s)
-	if o.NormalizeTimes {
+	switch {
+	case o.NormalizeTimes && o.HideDurations:
+		s = measured.ReplaceAllString(s, "~t")
+	case o.NormalizeTimes:
 		s = measured.ReplaceAllStringFunc(s, roundMeasured)
 	}
 	return s

@@ -92,3 +92,22 @@ func TestSummaryFits80(t *testing.T) {
 		}
 	}
 }
+
+// TestHideDurations: with HideDurations a normalised diagram keeps no
+// measured figure that plain normalising shows.
+func TestHideDurations(t *testing.T) {
+	draw := func(hide bool) string {
+		var b bytes.Buffer
+		o := render.Options{Width: 100, NormalizeTimes: true, HideDurations: hide}
+		if err := render.Diagram(&b, seedShutdown(), &o); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if !strings.Contains(draw(false), "~0.") {
+		t.Fatal("the fixture shows no measured figure: the test proves nothing")
+	}
+	if out := draw(true); strings.Contains(out, "~0.") {
+		t.Errorf("durations left in:\n%s", out)
+	}
+}
