@@ -56,7 +56,11 @@ func (a *actor) step(st *Step) error {
 	switch st.Op {
 	case "sleep":
 		d, _ := parseDur(st.Args[0])
-		return a.sleep(d)
+		if err := a.sleep(d); err != nil {
+			return err
+		}
+		a.r.markMoment()
+		return nil
 	case "signal":
 		a.signal(st.Args[0])
 		return nil

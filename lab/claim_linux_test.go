@@ -2,11 +2,11 @@ package lab_test
 
 import (
 	"context"
+	"maps"
 	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
@@ -37,10 +37,17 @@ server: close
 	}
 	done := make(chan []lab.Result, 1)
 	go func() { done <- lab.RunScenario(context.Background(), s, nil) }()
-	var taken map[uint16]bool
-	time.Sleep(200 * time.Millisecond) // inside the client's sleep
-	taken = hostTaken(t)
-	res := <-done
+	// Scan the host's ports until the run ends: a fixed wait for "inside
+	// the client's sleep" missed it when setup took longer under load.
+	taken := map[uint16]bool{}
+	var res []lab.Result
+	for res == nil {
+		select {
+		case res = <-done:
+		default:
+			maps.Copy(taken, hostTaken(t))
+		}
+	}
 	port := connectPort(t, res)
 	if !taken[port] {
 		t.Errorf("port %d of the run was free on the host while the run used it", port)

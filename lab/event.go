@@ -167,11 +167,19 @@ type Expectation struct {
 
 // Result is one run of one scenario (or of one variant of it).
 type Result struct {
-	Name     string        `json:"name"`
-	Variant  string        `json:"variant,omitempty"`
-	Title    string        `json:"title,omitempty"`
-	Claims   []string      `json:"claims"`
-	Passed   bool          `json:"passed"` // every expectation held (skipped ones do not fail)
+	Name    string   `json:"name"`
+	Variant string   `json:"variant,omitempty"`
+	Title   string   `json:"title,omitempty"`
+	Claims  []string `json:"claims"`
+	Status  Status   `json:"status"`
+	Passed  bool     `json:"passed"`           // every expectation held (skipped ones do not fail)
+	Reason  string   `json:"reason,omitempty"` // why it was skipped or is inconclusive, whole
+	Loss    *Loss    `json:"loss,omitempty"`   // what the recorders lost, when they lost anything
+	Pcap    string   `json:"pcap,omitempty"`   // the -pcap file written for this run
+	// Moments are the times (ms since the start) at which a scripted sleep
+	// ended: each begins a moment of the script. Normalised output orders
+	// calls within a moment, so it must know where moments begin.
+	Moments  []float64     `json:"moments_ms,omitempty"`
 	Duration time.Duration `json:"-"`
 	Actors   []string      `json:"actors"` // lane order for diagrams: client first, server second
 	Events   []Event       `json:"events"`
@@ -181,10 +189,17 @@ type Result struct {
 	Err      string        `json:"error,omitempty"` // the scenario could not run
 }
 
+// SchemaVersion is the version of the JSON form of Run (docs/json-schema.md).
+// It changes when a field changes meaning or disappears; new fields that
+// readers may ignore do not change it. Version 1 was the unversioned form
+// before status, reason and loss existed.
+const SchemaVersion = 2
+
 // Run is the whole output of `teardown lab -json`.
 type Run struct {
-	Kernel    string   `json:"kernel"` // uname -r
-	Root      bool     `json:"root"`   // packets and states recorded
+	Schema    int      `json:"schema_version"` // SchemaVersion
+	Kernel    string   `json:"kernel"`         // uname -r
+	Root      bool     `json:"root"`           // packets and states recorded
 	Scenarios []Result `json:"scenarios"`
 }
 

@@ -19,7 +19,9 @@ type request struct {
 var (
 	errTimeout = errors.New("timeout")
 	errNoSock  = errors.New("EBADF")
-	loopback   = netip.MustParseAddr("127.0.0.1")
+	// errCancelled ends a step of a run that was cancelled (Ctrl-C).
+	errCancelled = errors.New("run cancelled")
+	loopback     = netip.MustParseAddr("127.0.0.1")
 )
 
 // execFuncs are the socket steps; each returns the calls it made. It is a
@@ -178,7 +180,7 @@ func (a *actor) connectFD(to netip.AddrPort, nonblock bool, wait time.Duration) 
 	if sys.ErrnoName(err) != "EINPROGRESS" {
 		return err
 	}
-	if ok, err := sys.Poll(a.fd, true, wait); err != nil || !ok {
+	if ok, err := a.poll(a.fd, true, wait); err != nil || !ok {
 		return errors.Join(err, errTimeout)
 	}
 	return sys.SockError(a.fd)
@@ -209,7 +211,7 @@ func (a *actor) ready(fd int, write bool, wait time.Duration) error {
 	if a.nonblock {
 		return nil
 	}
-	ok, err := sys.Poll(fd, write, wait)
+	ok, err := a.poll(fd, write, wait)
 	if err != nil {
 		return err
 	}
@@ -218,3 +220,30 @@ func (a *actor) ready(fd int, write bool, wait time.Duration) error {
 	}
 	return nil
 }
+
+// cancelCheck is how often a blocked in-process step looks at the run's
+// context: Ctrl-C ends a step that waits seconds within this.
+const cancelCheck = 50 * time.Millisecond
+
+// poll is sys.Poll bounded by wait that also ends, with errCancelled, soon
+// after the run is cancelled. In a child process there is no run: the
+// parent kills the child instead.
+func (a *actor) poll(fd int, write bool, wait time.Duration) (bool, error) {
+	if a.r == nil {
+		return sys.Poll(fd, write, wait)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := sys.Poll(fd, write, max(min(time.Until(deadline), cancelCheck), 0))
+		if ok || err != nil || !time.Now().Before(deadline) {
+			return ok, err
+		}
+		if a.cancelled() {
+			return false, errCancelled
+		}
+	}
+}
+
+// cancelled reports whether the run this actor belongs to was cancelled;
+// loops that sleep between tries check it on every turn.
+func (a *actor) cancelled() bool { return a.r != nil && a.r.ctx.Err() != nil }

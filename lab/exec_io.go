@@ -79,7 +79,7 @@ func (a *actor) fill() Call {
 			m, err := sys.Send(a.fd, chunk, true)
 			total += max(m, 0)
 			if sys.ErrnoName(err) == "EAGAIN" {
-				if ok, perr := sys.Poll(a.fd, true, 20*time.Millisecond); ok && perr == nil {
+				if ok, perr := a.poll(a.fd, true, 20*time.Millisecond); ok && perr == nil {
 					continue
 				}
 				return strconv.Itoa(total), nil
@@ -170,6 +170,9 @@ func (a *actor) readEOF(wait time.Duration, n int, every time.Duration) Call {
 				return "EOF", err
 			}
 			total += m
+			if a.cancelled() {
+				return "", errCancelled
+			}
 		}
 	})
 	c.Data, c.Bytes = fmt.Sprintf("%d bytes", total), total

@@ -96,6 +96,9 @@ func (a *actor) sampleIoctl(req *request) Call {
 			if time.Now().After(deadline) {
 				return "", errTimeout
 			}
+			if a.cancelled() {
+				return "", errCancelled
+			}
 		}
 	})
 	c.Data = strings.Join(samples, " ")
@@ -191,6 +194,9 @@ func (a *actor) waitState(req *request) []Call {
 			}
 			if time.Now().After(deadline) {
 				return "", errTimeout
+			}
+			if a.cancelled() {
+				return "", errCancelled
 			}
 		}
 	})}

@@ -26,11 +26,19 @@ var (
 
 // closeSock is close(2) for the lab's sockets.
 func closeSock(fd int) error {
+	return closeGated(func() error { return sys.Close(fd) })
+}
+
+// closeGated runs a close through the gate. The state tracer needs it too:
+// it closes its trace_pipe and then removes its tracefs instance, and
+// rmdir fails with EBUSY while a forked child not yet exec'd still holds
+// the pipe: TestCatalog left an instance behind that way.
+func closeGated(close func() error) error {
 	forking.Lock()
 	closing.Add(1)
 	forking.Unlock()
 	defer closing.Add(-1)
-	return sys.Close(fd)
+	return close()
 }
 
 // startWhenNoClose runs start (a fork and exec) when no close is in flight,

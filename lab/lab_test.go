@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -66,19 +67,20 @@ func checkTexts(t *testing.T, s *lab.Scenario) {
 // TestCatalog runs the whole catalog and checks that every expect line of
 // every scenario holds. Without root the packet and state expectations are
 // skipped (never guessed) and namespace scenarios cannot run; the wire
-// subtest then skips (and fails under CI=true). Outside -short the catalog
-// runs 5 times and every run must show the same packet sequences and call
-// results.
+// subtest then skips (and fails under CI=true). In CI (CI=true, without
+// -short) the catalog runs 5 times and every run must show the same packet
+// sequences and call results; a developer's `go test ./lab/` runs it once,
+// which keeps it to a few seconds.
 func TestCatalog(t *testing.T) {
 	all, err := lab.Catalog()
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := 5
-	if testing.Short() {
-		runs = 1
+	runs := 1
+	if os.Getenv("CI") == "true" && !testing.Short() {
+		runs = 5
 	}
-	var first []string
+	var first map[string][]string
 	for i := range runs {
 		res := lab.RunAll(context.Background(), all, nil, 0, nil)
 		checkResults(t, i, res)
@@ -87,8 +89,14 @@ func TestCatalog(t *testing.T) {
 			first = sig
 			continue
 		}
-		if diff := cmp.Diff(first, sig); diff != "" {
-			t.Errorf("run %d differs from run 1 (-run1 +run%d):\n%s", i+1, i+1, diff)
+		for name, got := range sig {
+			want, ok := first[name]
+			if !ok {
+				continue // inconclusive in run 1
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("run %d: %s differs from run 1 (-run1 +run%d):\n%s", i+1, name, i+1, diff)
+			}
 		}
 	}
 	t.Run("wire", func(t *testing.T) { testenv.RequireRoot(t) })
@@ -98,11 +106,16 @@ func checkResults(t *testing.T, run int, res []lab.Result) {
 	t.Helper()
 	for _, r := range res {
 		name := r.Name + "/" + r.Variant
-		if r.Err != "" {
-			if !testenv.IsRoot() && strings.Contains(r.Err, "namespace") {
-				continue // needs root: the wire subtest reports it
-			}
-			t.Errorf("run %d: %s could not run: %s", run+1, name, r.Err)
+		switch {
+		case r.Status == lab.StatusSkipped && !testenv.IsRoot():
+			continue // needs root: the wire subtest reports it
+		case r.Status == lab.StatusInconclusive:
+			// The recorders lost events (the machine is overloaded): the
+			// run proves nothing either way, and says so.
+			t.Logf("run %d: %s: %s", run+1, name, r.Reason)
+			continue
+		case r.Err != "" || r.Status == lab.StatusSkipped:
+			t.Errorf("run %d: %s could not run: %s%s", run+1, name, r.Err, r.Reason)
 		}
 		for _, e := range r.Expects {
 			if !e.OK && !e.Skipped {
@@ -119,10 +132,14 @@ func checkResults(t *testing.T, run int, res []lab.Result) {
 // actor, its calls and their results in order; per direction, the control
 // packets (SYN, FIN, RST) in order. Actors run concurrently, so how their
 // lines interleave may vary; and data segments are left out, since how the
-// kernel cuts a stream into segments depends on timing.
-func signatures(res []lab.Result) []string {
-	var out []string
+// kernel cuts a stream into segments depends on timing. Runs whose
+// recorders lost events are left out: they are inconclusive, not different.
+func signatures(res []lab.Result) map[string][]string {
+	out := map[string][]string{}
 	for _, r := range res {
+		if r.Status == lab.StatusInconclusive {
+			continue
+		}
 		seqs := map[string][]string{}
 		sent := map[string]bool{}
 		for _, e := range r.Events {
@@ -141,9 +158,9 @@ func signatures(res []lab.Result) []string {
 				seqs[e.Call.Actor] = append(seqs[e.Call.Actor], e.Call.Op+"="+e.Call.Result)
 			}
 		}
-		keys := slices.Sorted(maps.Keys(seqs))
-		for _, k := range keys {
-			out = append(out, fmt.Sprintf("%s/%s %s: %s", r.Name, r.Variant, k, strings.Join(seqs[k], " ")))
+		name := r.Name + "/" + r.Variant
+		for _, k := range slices.Sorted(maps.Keys(seqs)) {
+			out[name] = append(out[name], fmt.Sprintf("%s: %s", k, strings.Join(seqs[k], " ")))
 		}
 	}
 	return out

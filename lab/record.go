@@ -1,17 +1,16 @@
 package lab
 
 import (
+	"fmt"
 	"os"
 	"slices"
+
+	"github.com/tcpteardown/teardown/capture"
 )
 
 // NoteNeedRoot is the note a Result carries when packets and states were
 // not recorded because the process is not root.
-const NoteNeedRoot = "packets and states need root (packet capture and tracefs): not recorded; calls and results are"
-
-// NeedsRoot starts Result.Err when a scenario could not run only because
-// the process is not root (it needs a private network namespace).
-const NeedsRoot = "needs root"
+const NoteNeedRoot = "packets and states were not recorded: capturing packets and tracing states need root (AF_PACKET and tracefs); the calls and their results were recorded"
 
 // wireRecorder starts packet capture and state tracing on the run's ports
 // and returns the function that stops them. It is set by record_linux.go
@@ -21,27 +20,66 @@ var wireRecorder func(r *run) (stop func(), err error)
 // socketTable, when set, reads the socket table for the run's ports.
 var socketTable func(r *run) ([]SockRow, error)
 
+// pcapCreate and pcapWrite make and fill the -pcap file of a run; set by
+// record_linux.go.
+var (
+	pcapCreate func(r *run) (*os.File, string, error)
+	pcapWrite  func(f *os.File, segs []capture.Segment) error
+)
+
 // startRecorders starts what this process may record. Without root the
-// run goes on with calls only and says so once.
-func (r *run) startRecorders() func() {
+// run goes on with calls only and says so once. Only a -pcap file that
+// cannot be created is an error: the user asked for it by name.
+func (r *run) startRecorders() (func(), error) {
 	noop := func() {}
 	switch {
 	case r.opts.NoWire:
-		return noop
+		return noop, nil
 	case os.Geteuid() != 0:
 		r.notes = append(r.notes, NoteNeedRoot)
-		return noop
+		return noop, nil
 	case wireRecorder == nil:
 		r.notes = append(r.notes, "packet capture and state tracing are not available on this platform")
-		return noop
+		return noop, nil
 	}
 	stop, err := wireRecorder(r)
 	if err != nil {
 		r.notes = append(r.notes, "recorders failed, packets and states not recorded: "+err.Error())
-		return noop
+		return noop, nil
 	}
 	r.wire = true
-	return stop
+	if r.opts.PcapDir == "" {
+		return stop, nil
+	}
+	f, path, err := pcapCreate(r)
+	if err != nil {
+		stop()
+		return noop, err
+	}
+	r.pcap = path
+	return func() {
+		stop()
+		r.mu.Lock()
+		segs := r.segs
+		r.mu.Unlock()
+		err := pcapWrite(f, segs)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			r.notes = append(r.notes, fmt.Sprintf("pcap %s: %v", path, err))
+		}
+	}, nil
+}
+
+// lose records a loss of the recorders.
+func (r *run) lose(fn func(*Loss)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.loss == nil {
+		r.loss = &Loss{}
+	}
+	fn(r.loss)
 }
 
 // snapshot records the socket table for the run's ports now.
@@ -59,14 +97,43 @@ func (r *run) snapshot() {
 }
 
 // finish turns the recording into the Result: timeline, expectations,
-// verdicts.
+// verdicts, status.
 func (r *run) finish(res *Result) {
 	r.mu.Lock()
 	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Transitions: r.trans, Sockets: r.socks}
+	res.Loss = r.loss
+	res.Moments = slices.Sorted(slices.Values(r.moments))
 	r.mu.Unlock()
 	res.Events = Timeline(rec)
 	res.Notes = r.notes
+	res.Pcap = r.pcap
 	res.Expects = checkExpects(r.s, r.variant, res.Events, r.wire)
 	res.Verdicts = computeVerdicts(r.s, r.variant, res.Events, r.wire)
-	res.Passed = res.Err == "" && !slices.ContainsFunc(res.Expects, func(e Expectation) bool { return !e.OK && !e.Skipped })
+	setStatus(res)
+}
+
+// setStatus decides Passed and Status from the expectations, the error and
+// the losses. Losses come before failures: an expectation that failed on a
+// timeline missing packets says nothing about the kernel.
+func setStatus(res *Result) {
+	res.Passed = res.Err == "" && allHeld(res.Expects)
+	switch {
+	case res.Err != "":
+		res.Status = StatusFailed
+	case res.Loss.Any():
+		res.Status, res.Reason = StatusInconclusive, inconclusiveReason(res.Loss)
+	case res.Passed:
+		res.Status = StatusPassed
+	default:
+		res.Status = StatusFailed
+	}
+}
+
+func allHeld(es []Expectation) bool {
+	for _, e := range es {
+		if !e.OK && !e.Skipped {
+			return false
+		}
+	}
+	return true
 }

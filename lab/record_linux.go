@@ -3,12 +3,14 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/safefile"
+	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/tcpteardown/teardown/sockdiag"
 	"github.com/tcpteardown/teardown/trace"
 )
@@ -16,10 +18,15 @@ import (
 func init() {
 	wireRecorder = startWire
 	socketTable = listSockets
+	pcapCreate = openPcap
+	pcapWrite = writePcap
 }
 
-// wireDrain is how long the recorders keep reading after the scenario ends.
-const wireDrain = 5 * time.Millisecond
+// drainWait bounds how long stopping the recorders waits for the capture
+// to hand over its end marker. The marker normally comes back within a
+// millisecond; a reader starved of CPU for longer than this makes the run
+// inconclusive rather than stalling it.
+const drainWait = 3 * time.Second
 
 // startWire opens a packet capture on the scenario's lo (inside its
 // namespace when it has one) and a state tracer on its ports. Tracepoints
@@ -29,12 +36,17 @@ func startWire(r *run) (func(), error) {
 	if len(ports) == 0 {
 		return nil, fmt.Errorf("no listener or UDP socket: nothing to filter on")
 	}
+	m, err := newMarker(r)
+	if err != nil {
+		return nil, err
+	}
 	var c *capture.Capture
-	err := r.inNS(func() (err error) {
-		c, err = capture.Open(&capture.Config{Interface: "lo", Ports: ports})
+	err = r.inNS(func() (err error) {
+		c, err = capture.Open(&capture.Config{Interface: "lo", Ports: append(ports, m.at.Port())})
 		return err
 	})
 	if err != nil {
+		m.close()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -48,39 +60,73 @@ func startWire(r *run) (func(), error) {
 	if err != nil {
 		cancel()
 		c.Close()
-		return nil, err
-	}
-	pcap, err := r.openPcap()
-	if err != nil {
-		cancel()
-		c.Close()
-		t.Close()
+		m.close()
 		return nil, err
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); readSegments(ctx, c, r, pcap) }()
+	go func() { defer wg.Done(); readSegments(ctx, c, r, m) }()
 	go func() { defer wg.Done(); readTransitions(t, r) }()
 	return func() {
-		// AF_PACKET hands packets over in blocks (1 ms timeout): let the
-		// ring deliver the last segments before the reader stops.
-		time.Sleep(wireDrain)
+		r.drain(m)
+		// The tracer is closed before ctx is cancelled: cancelling it
+		// would make the tracer's own context watcher close it, outside
+		// the fork gate (instances were left behind that way).
+		if err := closeGated(t.Close); err != nil {
+			r.notes = append(r.notes, "state tracer: "+err.Error()) // not a loss: its events were all read
+		}
 		cancel()
 		c.Close()
-		t.Close()
 		wg.Wait()
-		pcap.close()
+		m.close()
+		r.countLoss(c, t)
 	}, nil
 }
 
-func readSegments(ctx context.Context, c *capture.Capture, r *run, p *pcapFile) {
+// drain waits until the capture has handed over every packet sent before
+// now. The reader runs behind the kernel: the ring holds what it has not
+// read yet, and under load (other tests on both cores) it lagged more than
+// the 65 ms the runner used to wait, so the last FINs of a scenario were
+// left in the ring when the reader was stopped, and the timeline missed
+// them. Instead a marker datagram is sent to a port of the filter now; the
+// ring is FIFO, so once the reader meets the marker, everything captured
+// before it has been read.
+func (r *run) drain(m *marker) {
+	if err := m.send(); err != nil {
+		r.lose(func(l *Loss) { l.RecorderErr = "capture end marker: " + err.Error() })
+		return
+	}
+	select {
+	case <-m.seen:
+	case <-time.After(drainWait):
+		r.lose(func(l *Loss) { l.Undrained = true })
+	case <-r.outer.Done(): // an actor that failed still wants its last packets shown
+	}
+}
+
+// countLoss records what the kernel dropped: capture ring overflows and
+// trace buffer overflows.
+func (r *run) countLoss(c *capture.Capture, t *trace.Tracer) {
+	st, err := c.Stats()
+	if err != nil {
+		r.lose(func(l *Loss) { l.RecorderErr = err.Error() })
+	}
+	if st.Drops > 0 || t.Lost() > 0 {
+		r.lose(func(l *Loss) { l.CaptureDrops, l.TraceLost = st.Drops, t.Lost() })
+	}
+}
+
+func readSegments(ctx context.Context, c *capture.Capture, r *run, m *marker) {
 	for {
 		s, err := c.Next(ctx)
 		if err != nil {
 			return
 		}
+		if m.is(s) {
+			m.saw()
+			continue
+		}
 		r.addSegment(s)
-		p.write(s)
 	}
 }
 
@@ -90,43 +136,70 @@ func readTransitions(t *trace.Tracer, r *run) {
 	}
 }
 
-// pcapFile is the optional -pcap DIR output of one run; nil writes nothing.
-type pcapFile struct {
-	f *os.File
-	w *capture.Writer
+// marker is a UDP socket bound in the run's namespace whose datagram to
+// itself marks the end of the capture (drain).
+type marker struct {
+	fd   int
+	at   netip.AddrPort
+	seen chan struct{}
+	once sync.Once
 }
 
-func (r *run) openPcap() (*pcapFile, error) {
-	if r.opts.PcapDir == "" {
-		return nil, nil
+func newMarker(r *run) (*marker, error) {
+	fd, err := r.socketMaker()(sys.Dgram)
+	if err != nil {
+		return nil, fmt.Errorf("capture end marker: %w", err)
 	}
+	m := &marker{fd: fd, seen: make(chan struct{})}
+	err = sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
+	if err == nil {
+		m.at, err = sys.SockName(fd)
+	}
+	if err != nil {
+		closeSock(fd)
+		return nil, fmt.Errorf("capture end marker: %w", err)
+	}
+	return m, nil
+}
+
+func (m *marker) send() error { return sys.SendTo(m.fd, []byte("end"), m.at) }
+
+func (m *marker) is(s capture.Segment) bool {
+	return s.Proto == capture.UDP && s.Src == m.at && s.Dst == m.at
+}
+
+func (m *marker) saw()   { m.once.Do(func() { close(m.seen) }) }
+func (m *marker) close() { closeSock(m.fd) }
+
+// openPcap creates the run's -pcap file. Scenario names come from files
+// anyone may write and the lab runs as root: safefile.CreateIn refuses a
+// name with "/" or "..", never follows a link planted in the directory and
+// never overwrites a file (a second run of a scenario with the same name
+// gets NAME-2.pcap).
+func openPcap(r *run) (*os.File, string, error) {
 	name := r.s.Name
 	if r.variant != "" {
 		name += "-" + r.variant
 	}
-	f, err := os.Create(filepath.Join(r.opts.PcapDir, name+".pcap"))
+	f, path, err := safefile.CreateIn(r.opts.PcapDir, name+".pcap", 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lab: pcap: %w", err)
+		return nil, "", fmt.Errorf("lab: pcap: %w", err)
 	}
+	return f, path, nil
+}
+
+// writePcap saves the run's segments, in the order captured, into f.
+func writePcap(f *os.File, segs []capture.Segment) error {
 	w, err := capture.NewWriter(f, false)
 	if err != nil {
-		f.Close()
-		return nil, err
+		return err
 	}
-	return &pcapFile{f: f, w: w}, nil
-}
-
-func (p *pcapFile) write(s capture.Segment) {
-	if p != nil {
-		p.w.Write(s)
+	for _, s := range segs {
+		if err := w.Write(s); err != nil {
+			return err
+		}
 	}
-}
-
-func (p *pcapFile) close() {
-	if p != nil {
-		p.w.Close()
-		p.f.Close()
-	}
+	return w.Close()
 }
 
 // listSockets reads the socket table of the scenario's namespace.

@@ -9,23 +9,29 @@ import (
 	"sync"
 )
 
-// runRepeated runs a variant s.Repeat times. The first run records packets
-// and states and gives the Result its timeline; the others record calls
-// only (they are there to count outcomes, cheaply). An expectation holds
-// when it held in every run; a verdict that changed between runs becomes
-// "partly" and says how often each came out.
+// runRepeated runs a variant s.Repeat times. Every run records what the
+// first does (calls, and packets and states when it may), so expectations
+// and verdicts read the same kind of evidence in each: when later runs
+// recorded calls only, a verdict about states held in run 1 and was "not
+// observed" in the others, and came out "partly" for no reason of the
+// kernel's. The first run gives the Result its timeline (and the -pcap
+// file); an expectation holds when it held in every run; a verdict that
+// changed between runs becomes "partly" and says how often each came out.
 func runRepeated(ctx context.Context, s *Scenario, v Variant, o *Options) Result {
 	res := runVariant(ctx, s, v, o)
-	if s.Repeat <= 1 || res.Err != "" {
+	if s.Repeat <= 1 || res.Err != "" || res.Status == StatusSkipped || res.Status == StatusInterrupted {
 		return res
 	}
-	calls := *o
-	calls.NoWire, calls.PcapDir = true, ""
+	rest := *o
+	rest.PcapDir = ""
 	runs := []Result{res}
 	for i := 1; i < s.Repeat && ctx.Err() == nil; i++ {
-		runs = append(runs, runVariant(ctx, s, v, &calls))
+		runs = append(runs, runVariant(ctx, s, v, &rest))
 	}
 	mergeRuns(&res, runs)
+	if len(runs) < s.Repeat {
+		res.Status, res.Passed, res.Reason = StatusInterrupted, false, fmt.Sprintf("stopped after %d of %d runs", len(runs), s.Repeat)
+	}
 	return res
 }
 
@@ -60,13 +66,36 @@ func mergeRuns(res *Result, runs []Result) {
 		mergeVerdict(&res.Verdicts[i], i, runs)
 	}
 	res.Notes = append(res.Notes, tally(runs)...)
-	for _, r := range runs[1:] {
+	for k, r := range runs[1:] {
 		res.Duration += r.Duration
 		if r.Err != "" && res.Err == "" {
-			res.Err = r.Err
+			res.Err = fmt.Sprintf("run %d of %d: %s", k+2, len(runs), r.Err)
 		}
+		res.Loss = addLoss(res.Loss, r.Loss)
 	}
-	res.Passed = res.Err == "" && !slices.ContainsFunc(res.Expects, func(e Expectation) bool { return !e.OK && !e.Skipped })
+	interrupted := slices.ContainsFunc(runs, func(r Result) bool { return r.Status == StatusInterrupted })
+	setStatus(res)
+	if interrupted {
+		res.Status, res.Passed, res.Reason = StatusInterrupted, false, fmt.Sprintf("stopped after %d of %d runs", len(runs)-1, len(runs))
+	}
+}
+
+// addLoss sums the losses of two runs.
+func addLoss(a, b *Loss) *Loss {
+	if !b.Any() {
+		return a
+	}
+	sum := Loss{}
+	if a != nil {
+		sum = *a
+	}
+	sum.CaptureDrops += b.CaptureDrops
+	sum.TraceLost += b.TraceLost
+	sum.Undrained = sum.Undrained || b.Undrained
+	if sum.RecorderErr == "" {
+		sum.RecorderErr = b.RecorderErr
+	}
+	return &sum
 }
 
 // mergeVerdict keeps a verdict every run agreed on; otherwise it is

@@ -54,7 +54,8 @@ type run struct {
 	s       *Scenario
 	variant string
 	opts    *Options
-	ctx     context.Context
+	ctx     context.Context // ends when the run is cancelled or an actor fails
+	outer   context.Context // ends only when the caller cancels (Ctrl-C)
 	cancel  context.CancelFunc
 	ns      *netns.NS
 	start   time.Time
@@ -72,7 +73,10 @@ type run struct {
 	ready    map[string]chan struct{} // closed when an actor listens
 	listenAt map[string]netip.AddrPort
 	udpAt    map[string]netip.AddrPort
-	claimed  []int // host sockets holding the run's ports (bindPort)
+	claimed  []int     // host sockets holding the run's ports (bindPort)
+	loss     *Loss     // what the recorders lost (guarded by mu)
+	moments  []float64 // when scripted sleeps ended, ms since start (guarded by mu)
+	pcap     string    // the -pcap file written
 }
 
 // SockRef ties an address pair to the actor that owns the socket, so that
@@ -89,6 +93,10 @@ func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result 
 	for _, a := range s.Actors {
 		res.Actors = append(res.Actors, a.Name)
 	}
+	if err := ctx.Err(); err != nil {
+		res.Status, res.Reason = StatusInterrupted, "not run: "+err.Error()
+		return res
+	}
 	r := newRun(ctx, s, v.Name, o)
 	defer r.cancel()
 	t0 := time.Now()
@@ -97,10 +105,18 @@ func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result 
 		err = r.execute()
 	}
 	res.Duration = time.Since(t0)
+	if errors.Is(err, ErrNeedsRoot) {
+		// Nothing ran: no expectation is checked and no verdict given.
+		res.Status, res.Reason, res.Duration = StatusSkipped, err.Error(), 0
+		return res
+	}
 	if err != nil {
 		res.Err = err.Error()
 	}
 	r.finish(&res)
+	if err := ctx.Err(); err != nil {
+		res.Status, res.Passed, res.Reason = StatusInterrupted, false, "stopped before the end: "+err.Error()
+	}
 	return res
 }
 
@@ -109,6 +125,7 @@ func newRun(ctx context.Context, s *Scenario, variant string, o *Options) *run {
 		actors: map[string]*actor{}, barriers: map[string]chan struct{}{},
 		ready: map[string]chan struct{}{}, listenAt: map[string]netip.AddrPort{},
 		udpAt: map[string]netip.AddrPort{}}
+	r.outer = ctx
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	for _, a := range s.Actors {
 		r.actors[a.Name] = &actor{name: a.Name, process: a.Process, r: r, fd: -1, orig: -1, dup: -1, listener: -1, prebound: -1, udp: -1}
@@ -129,7 +146,10 @@ func (r *run) execute() (err error) {
 	if err := r.startChildren(); err != nil {
 		return err
 	}
-	stop := r.startRecorders()
+	stop, err := r.startRecorders()
+	if err != nil {
+		return err
+	}
 	r.start = time.Now()
 	err = r.runActors()
 	r.settle()
@@ -152,6 +172,8 @@ func (r *run) settle() {
 		case <-ch:
 		case <-time.After(60 * time.Millisecond):
 			return
+		case <-r.ctx.Done():
+			return
 		}
 	}
 }
@@ -170,7 +192,7 @@ func (r *run) setupNS() error {
 		return nil
 	}
 	if !root {
-		return fmt.Errorf("%s: a private network namespace (for its sysctls)", NeedsRoot)
+		return fmt.Errorf("%w: scenario %s changes sysctls, which it may do only in a private network namespace, and making one needs root (run it as root, e.g. with sudo)", ErrNeedsRoot, r.s.Name)
 	}
 	ns, err := netns.New()
 	if err != nil {
@@ -197,6 +219,10 @@ func (r *run) inNS(fn func() error) error {
 
 // runActors starts one goroutine per actor and waits for all of them.
 func (r *run) runActors() error {
+	// A cancelled run (Ctrl-C) must not wait for steps to time out: the
+	// children are killed, which ends a step they block in, and in-process
+	// steps watch r.ctx.
+	defer context.AfterFunc(r.ctx, r.killChildren)()
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.s.Actors))
 	for i, decl := range r.s.Actors {
@@ -231,6 +257,14 @@ func (r *run) record(e Event) {
 	defer r.mu.Unlock()
 	e.T = time.Since(r.start)
 	r.calls = append(r.calls, e)
+}
+
+// markMoment notes that a scripted sleep ended: the script's next moment
+// begins (Result.Moments).
+func (r *run) markMoment() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.moments = append(r.moments, ms(time.Since(r.start)))
 }
 
 func (r *run) note(actor, format string, a ...any) {
@@ -329,6 +363,16 @@ func (r *run) ports() []uint16 {
 		}
 	}
 	return ps
+}
+
+// killChildren kills the actors' child processes (not their holders,
+// which block in nothing); cleanup reaps them.
+func (r *run) killChildren() {
+	for _, a := range r.actors {
+		if a.child != nil {
+			a.child.cmd.Process.Kill()
+		}
+	}
 }
 
 // cleanup closes whatever the script left open and reaps child processes.

@@ -298,7 +298,7 @@ func (a *actor) waitPacket(st *Step) {
 	k := a.waited[key]
 	wait := waitOpt(st)
 	if !a.r.wire {
-		time.Sleep(min(wait, 200*time.Millisecond))
+		a.sleep(min(wait, 200*time.Millisecond)) // ends early only when the run is cancelled
 		return
 	}
 	deadline := time.After(wait)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,11 +47,17 @@ func runLab(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	rest := fs.Args()
+	if f.parallel < 1 {
+		return Usagef("lab: -j %d: run at least 1 scenario at a time", f.parallel)
+	}
 	if len(rest) == 0 {
 		return labAll(ctx, env, &f)
 	}
 	switch rest[0] {
 	case "list":
+		if len(rest) > 1 {
+			return Usagef("lab list: unexpected argument %q: `lab list` takes none", rest[1])
+		}
 		return labList(env)
 	case "run":
 		// Flags may stand anywhere (`lab run seed-close -json`): Parse has
@@ -78,15 +85,50 @@ func (f *labFlags) render(env *Env) *render.Options {
 	return &render.Options{Color: env.TTY, Lang: f.lang, Width: diagramWidth(env.Width)}
 }
 
+// labList prints the catalog in 80 columns: name and claims, then the
+// title and the variants under them, wrapped.
 func labList(env *Env) error {
 	all, err := lab.Catalog()
 	if err != nil {
 		return err
 	}
+	const indent = 19
 	for _, s := range all {
-		fmt.Fprintf(env.Stdout, "%-18s %-16s %s\n", s.Name, strings.Join(s.Claims, " "), s.Title)
+		fmt.Fprintf(env.Stdout, "%-18s %s\n", s.Name, strings.Join(s.Claims, " "))
+		text := s.Title
+		if len(s.Variants) > 0 {
+			var names []string
+			for _, v := range s.Variants {
+				names = append(names, v.Name)
+			}
+			text += " · variants: " + strings.Join(names, ", ")
+		}
+		for _, l := range wrapWords(text, 80-indent) {
+			fmt.Fprintf(env.Stdout, "%*s%s\n", indent, "", l)
+		}
 	}
 	return nil
+}
+
+// wrapWords breaks text into lines of at most width runes at spaces (a
+// longer word stands alone).
+func wrapWords(text string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(text) {
+		if cur != "" && len([]rune(cur))+1+len([]rune(w)) > width {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
 }
 
 // labAll runs the whole catalog: a progress line on stderr, then the
@@ -106,12 +148,12 @@ func labAll(ctx context.Context, env *Env, f *labFlags) error {
 		}
 	})
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("lab: interrupted: %w", err)
+		return interrupted(err)
 	}
 	if f.json {
 		return writeJSON(env, res)
 	}
-	rootNote(env, res)
+	privilegeNotes(env, f, res)
 	if err := render.Summary(env.Stdout, res, f.render(env)); err != nil {
 		return err
 	}
@@ -140,12 +182,12 @@ func labRun(ctx context.Context, env *Env, f *labFlags, names []string) error {
 	}
 	res := lab.RunAll(ctx, scs, f.options(), f.parallel, nil)
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("lab: interrupted: %w", err)
+		return interrupted(err)
 	}
 	if f.json {
 		return writeJSON(env, res)
 	}
-	rootNote(env, res)
+	privilegeNotes(env, f, res)
 	for i, r := range res {
 		if i > 0 {
 			fmt.Fprintln(env.Stdout)
@@ -174,20 +216,29 @@ func hasVariant(s *lab.Scenario, v string) error {
 	return Usagef("lab run: scenario %s has no variant %q (it has %s)", s.Name, v, strings.Join(names, ", "))
 }
 
-// rootNote says once that packets and states need root.
-func rootNote(env *Env, res []lab.Result) {
+// interrupted is the error of a run stopped by Ctrl-C or SIGTERM. It
+// wraps the context's error (context.Canceled), which main maps to exit
+// status 130.
+func interrupted(err error) error {
+	return fmt.Errorf("lab: interrupted, results discarded: %w", err)
+}
+
+// privilegeNotes say once, in whole sentences, what could not be recorded
+// or written for want of privilege.
+func privilegeNotes(env *Env, f *labFlags, res []lab.Result) {
 	for _, r := range res {
-		for _, n := range r.Notes {
-			if n == lab.NoteNeedRoot {
-				fmt.Fprintln(env.Stderr, "note: "+n+" (run as root to see them)")
-				return
+		if slices.Contains(r.Notes, lab.NoteNeedRoot) {
+			fmt.Fprintf(env.Stderr, "note: %s. Run as root to see them.\n", lab.NoteNeedRoot)
+			if f.pcap != "" {
+				fmt.Fprintf(env.Stderr, "note: -pcap %s: no pcap file was written, because capturing packets needs root.\n", f.pcap)
 			}
+			return
 		}
 	}
 }
 
 func writeJSON(env *Env, res []lab.Result) error {
-	run := lab.Run{Kernel: kernelRelease(), Root: os.Geteuid() == 0, Scenarios: res}
+	run := lab.Run{Schema: lab.SchemaVersion, Kernel: kernelRelease(), Root: os.Geteuid() == 0, Scenarios: res}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(run); err != nil {
@@ -204,26 +255,34 @@ func kernelRelease() string {
 	return strings.TrimSpace(string(b))
 }
 
-// failures is the exit status: 1 when a scenario could not run or one of
-// its expectations failed (the kernel did something new).
+// failures is the exit status: 1 when a scenario failed (an expectation
+// did not hold: the kernel did something new, or the scenario broke); 2
+// when nothing could run for want of privilege. Skipped and inconclusive
+// runs are neither: the output says so and counts them.
 func failures(res []lab.Result) error {
-	var bad []string
+	var bad, skipped []string
 	for _, r := range res {
-		if strings.HasPrefix(r.Err, lab.NeedsRoot) {
-			continue // said in the output; not a failure of the kernel or the lab
-		}
-		if !r.Passed {
-			name := r.Name
-			if r.Variant != "" {
-				name += "/" + r.Variant
-			}
-			bad = append(bad, name)
+		switch r.Status {
+		case lab.StatusFailed:
+			bad = append(bad, runName(r))
+		case lab.StatusSkipped:
+			skipped = append(skipped, runName(r))
 		}
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("lab: %d scenario run(s) did not go as expected: %s", len(bad), strings.Join(bad, ", "))
 	}
+	if len(res) > 0 && len(skipped) == len(res) {
+		return &ExitError{Code: 2, Err: fmt.Errorf("lab: nothing ran: %s", res[0].Reason)}
+	}
 	return nil
+}
+
+func runName(r lab.Result) string {
+	if r.Variant != "" {
+		return r.Name + "/" + r.Variant
+	}
+	return r.Name
 }
 
 // diagramWidth fits the diagram to the terminal: its width when known,

@@ -34,10 +34,20 @@ func TestLabList(t *testing.T) {
 		want = append(want, s.Name)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		got = append(got, strings.Fields(line)[0])
+		if !strings.HasPrefix(line, " ") {
+			got = append(got, strings.Fields(line)[0])
+		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("lab list names (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(out, "variants: close, shutdown\n") {
+		t.Errorf("lab list does not show fork-close's variants:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len([]rune(line)) > 80 {
+			t.Errorf("lab list line wider than 80 columns: %q", line)
+		}
 	}
 }
 
@@ -54,6 +64,9 @@ func TestLabBadUsage(t *testing.T) {
 		{"bad variant", []string{"run", "-variant", "nope", "fork-close"}, `has no variant "nope" (it has close, shutdown)`},
 		{"no pcap dir", []string{"run", "-pcap", "/nonexistent/dir", "seed-close"}, "not a directory"},
 		{"missing file", []string{"run", "./missing.scn"}, "missing.scn"},
+		{"stray argument after list", []string{"list", "extra"}, `unexpected argument "extra"`},
+		{"no parallelism", []string{"-j", "0"}, "-j 0: run at least 1"},
+		{"no parallelism after run", []string{"run", "seed-close", "-j", "-1"}, "-j -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +100,9 @@ func TestLabRunJSON(t *testing.T) {
 	if len(run.Scenarios) != 1 || !run.Scenarios[0].Passed || run.Scenarios[0].Name != "seed-close" {
 		t.Fatalf("want one passed seed-close, got %+v", run.Scenarios)
 	}
+	if run.Schema != lab.SchemaVersion || run.Scenarios[0].Status != lab.StatusPassed {
+		t.Errorf("schema_version %d, status %q; want %d, %q", run.Schema, run.Scenarios[0].Status, lab.SchemaVersion, lab.StatusPassed)
+	}
 	if !strings.Contains(out, `"kind": "call"`) || !strings.Contains(out, `"result": "EPIPE"`) {
 		t.Errorf("JSON lacks the calls:\n%s", out)
 	}
@@ -97,6 +113,23 @@ func TestLabRunJSON(t *testing.T) {
 	st, err := os.Stat(filepath.Join(dir, "seed-close.pcap"))
 	if err != nil || st.Size() <= 24 {
 		t.Errorf("pcap file missing or empty: %v", err)
+	}
+}
+
+// TestLabPcapAfterRun: flags after the names count (`lab run NAME -pcap
+// DIR`), and each run gets its own file.
+func TestLabPcapAfterRun(t *testing.T) {
+	testenv.RequireRoot(t)
+	dir := t.TempDir()
+	for range 2 {
+		if _, _, err := labCmd("run", "seed-close", "-pcap", dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"seed-close.pcap", "seed-close-2.pcap"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() <= 24 {
+			t.Errorf("%s missing or empty: %v", name, err)
+		}
 	}
 }
 

@@ -21,6 +21,10 @@ func (o Options) condense(r lab.Result) (string, color) {
 	if r.Err != "" {
 		return o.tr("error") + ": " + sanitize(r.Err), red
 	}
+	if why := o.reason(r); why != "" {
+		_, word, c := o.outcome(r)
+		return o.tr(word) + ": " + why, c
+	}
 	if len(r.Verdicts) == 0 {
 		return o.tr("no verdict"), dim
 	}
@@ -99,26 +103,27 @@ func contains(list []string, s string) bool {
 
 // totals is the last line of the summary.
 func (o Options) totals(results []lab.Result) string {
-	var passed, failed, errs int
+	count := map[string]int{}
 	var all []lab.Verdict
 	for _, r := range results {
-		switch {
-		case r.Err != "":
-			errs++
-		case r.Passed:
-			passed++
-		default:
-			failed++
+		_, word, _ := o.outcome(r)
+		count[word]++
+		if r.Status != lab.StatusInconclusive {
+			all = append(all, r.Verdicts...)
 		}
-		all = append(all, r.Verdicts...)
 	}
-	s := fmt.Sprintf("%d %s: %d %s, %d %s", len(results), o.tr("scenarios"), passed, o.tr("passed"), failed, o.tr("failed"))
-	if errs > 0 {
+	s := fmt.Sprintf("%d %s: %d %s, %d %s", len(results), o.tr("scenarios"), count["passed"], o.tr("passed"), count["FAILED"], o.tr("failed"))
+	if n := count["error"]; n > 0 {
 		word := "errors"
-		if errs == 1 {
+		if n == 1 {
 			word = "error"
 		}
-		s += fmt.Sprintf(", %d %s", errs, o.tr(word))
+		s += fmt.Sprintf(", %d %s", n, o.tr(word))
+	}
+	for _, word := range []string{"inconclusive", "skipped", "interrupted"} {
+		if n := count[word]; n > 0 {
+			s += fmt.Sprintf(", %d %s", n, o.tr(word))
+		}
 	}
 	if len(all) > 0 {
 		s += " · " + o.tr("verdicts") + ": " + o.countsOnly(all)

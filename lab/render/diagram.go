@@ -38,6 +38,10 @@ func (o Options) header(p *printer, r lab.Result) {
 	if r.Err != "" {
 		p.wrapped(0, o.tr("error")+": ", sanitize(r.Err), boldRd, red)
 	}
+	if why := o.reason(r); why != "" {
+		_, word, c := o.outcome(r)
+		p.wrapped(0, o.tr(word)+": ", why, c, plain)
+	}
 }
 
 // facts is the line under the title: claims, pass/fail, run time.
@@ -55,14 +59,8 @@ func (o Options) facts(r lab.Result) *line {
 	if len(r.Claims) > 0 {
 		add(o.tr("claims")+": "+sanitize(strings.Join(r.Claims, " ")), plain)
 	}
-	switch {
-	case r.Err != "":
-		add(o.tr("error"), boldRd)
-	case r.Passed:
-		add(o.tr("passed"), green)
-	default:
-		add(o.tr("FAILED"), boldRd)
-	}
+	_, word, c := o.outcome(r)
+	add(o.tr(word), c)
 	if !o.NormalizeTimes && r.Duration > 0 {
 		add(o.tr("time")+" "+seconds(r.Duration), plain)
 	}
@@ -87,7 +85,10 @@ func (o Options) timeline(p *printer, r lab.Result) {
 	events := sortedEvents(r.Events)
 	actors := actorsOf(r)
 	if o.NormalizeTimes {
-		events = canonical(events, actors)
+		events = canonical(events, actors, r.Moments)
+	}
+	if len(events) == 0 && r.Status == lab.StatusSkipped {
+		return // the header said why
 	}
 	p.text("")
 	if len(events) == 0 {

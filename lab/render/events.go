@@ -138,7 +138,7 @@ const blockedMin = 50 * time.Millisecond
 // does not change the figure.
 func (d *drawer) duration(t time.Duration) string {
 	switch {
-	case t < blockedMin:
+	case t < blockedMin, d.o.NormalizeTimes && d.o.HideDurations:
 		return ""
 	case d.o.NormalizeTimes:
 		return roundDuration(t)

@@ -36,6 +36,8 @@ var zh = map[string]string{
 	"reset received":        "收到 RST",
 	"inferred":              "~ 为推断：没有 tracepoint 报告进入 TIME-WAIT，由 sock_diag 确认",
 	"no events recorded":    "没有记录到事件",
+	"inconclusive":          "无定论",
+	"interrupted":           "已中断",
 }
 
 // tr translates a fixed label into the options' language.

@@ -46,7 +46,10 @@ func (o Options) clean(s string) string {
 // times, which normalising rounds.
 func (o Options) cleanMeasured(s string) string {
 	s = o.clean(s)
-	if o.NormalizeTimes {
+	switch {
+	case o.NormalizeTimes && o.HideDurations:
+		s = measured.ReplaceAllString(s, "~t")
+	case o.NormalizeTimes:
 		s = measured.ReplaceAllStringFunc(s, roundMeasured)
 	}
 	return s
@@ -67,10 +70,13 @@ func roundDuration(d time.Duration) string {
 	return fmt.Sprintf("~%.1f s", d.Round(100*time.Millisecond).Seconds())
 }
 
-// clusterGap separates the moments of a scenario. Its steps are some
-// 100 ms apart, the events one step causes (a call, its segments, the
-// state changes they trigger) well under a millisecond apart; a delayed
-// ACK comes 40 ms later (TCP_DELACK_MIN) and starts a moment of its own.
+// clusterGap separates the moments of a scenario saved without Moments. Its
+// steps are some 100 ms apart, the events one step causes (a call, its
+// segments, the state changes they trigger) well under a millisecond
+// apart; a delayed ACK comes 40 ms later (TCP_DELACK_MIN) and starts a
+// moment of its own. On a loaded machine an actor can run 20 ms late and
+// split a moment: the runner records where moments begin (the ends of
+// scripted sleeps), and canonical uses those when it has them.
 const clusterGap = 20 * time.Millisecond
 
 // canonical orders events for normalised output. Within one moment the
@@ -79,7 +85,7 @@ const clusterGap = 20 * time.Millisecond
 // return, so the interleaving of two actors' calls with each other and
 // with the wire changes from run to run. They are moved to the end of
 // their moment, in lane order, then notes and snapshots.
-func canonical(events []lab.Event, actors []string) []lab.Event {
+func canonical(events []lab.Event, actors []string, moments []float64) []lab.Event {
 	lane := map[string]int{}
 	for i, a := range actors {
 		lane[a] = i
@@ -87,7 +93,7 @@ func canonical(events []lab.Event, actors []string) []lab.Event {
 	out := append([]lab.Event(nil), events...)
 	for start := 0; start < len(out); {
 		end := start + 1
-		for end < len(out) && out[end].T-out[end-1].T <= clusterGap {
+		for end < len(out) && sameMoment(out[end-1].T, out[end].T, moments) {
 			end++
 		}
 		moment := out[start:end]
@@ -95,6 +101,21 @@ func canonical(events []lab.Event, actors []string) []lab.Event {
 		start = end
 	}
 	return out
+}
+
+// sameMoment reports whether events at a and b (a ≤ b) belong to one
+// moment: no scripted sleep ended between them, or, without that record,
+// they are at most clusterGap apart.
+func sameMoment(a, b time.Duration, moments []float64) bool {
+	if moments == nil {
+		return b-a <= clusterGap
+	}
+	for _, m := range moments {
+		if t := time.Duration(m * float64(time.Millisecond)); a < t && t <= b {
+			return false
+		}
+	}
+	return true
 }
 
 // rank sorts a moment: kernel events, then each lane's calls, then the

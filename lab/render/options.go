@@ -18,6 +18,12 @@ type Options struct {
 	// coarse figures, and hides ports, socket timers and run times, so that
 	// two runs of the same scenario draw the same diagram (golden tests).
 	NormalizeTimes bool
+	// HideDurations, with NormalizeTimes, drops measured durations too
+	// (long calls' "[~0.3 s]", "first at ~0.3 s" becomes "first at ~t"):
+	// for comparing real runs on a loaded machine, where a starved thread
+	// moves a figure by more than its 0.1 s bucket while the packets,
+	// states and results stay the same.
+	HideDurations bool
 }
 
 const (

@@ -10,8 +10,9 @@ import (
 )
 
 // Summary prints the table shown after the whole catalog: one row per
-// scenario run (✓ every expectation held, ✗ one did not, ! it could not
-// run) with its claims, verdicts condensed, expectations held and run time,
+// scenario run (✓ every expectation held, ✗ one did not, ! it broke or was
+// interrupted, ? inconclusive: the recorders lost events, - skipped: it
+// could not run here) with its claims, verdicts condensed, expectations held and run time,
 // then a line of totals.
 func Summary(w io.Writer, results []lab.Result, o *Options) error {
 	opt := withDefaults(o)
@@ -21,9 +22,44 @@ func Summary(w io.Writer, results []lab.Result, o *Options) error {
 	for _, r := range results {
 		p.line(opt.resultRow(t, r))
 	}
+	opt.reasons(p, results)
 	p.text("")
 	p.wrapped(0, "", opt.totals(results), bold, bold)
 	return p.err
+}
+
+// reasons says in full, under the table, why runs were skipped, are
+// inconclusive or were interrupted: the table's cell has room for the
+// start only. Variants with the same reason share one line.
+func (o Options) reasons(p *printer, results []lab.Result) {
+	type group struct {
+		word, reason string
+		c            color
+		names        []string
+	}
+	var groups []*group
+	index := map[string]*group{}
+	for _, r := range results {
+		why := o.reason(r)
+		if why == "" {
+			continue
+		}
+		_, word, c := o.outcome(r)
+		key := r.Name + "\x00" + word + "\x00" + why
+		g := index[key]
+		if g == nil {
+			g = &group{word: word, reason: why, c: c}
+			index[key] = g
+			groups = append(groups, g)
+		}
+		g.names = append(g.names, scenarioName(r))
+	}
+	if len(groups) > 0 {
+		p.text("")
+	}
+	for _, g := range groups {
+		p.wrapped(2, "", o.tr(g.word)+" "+strings.Join(g.names, ", ")+": "+g.reason, g.c, g.c)
+	}
 }
 
 // table holds the column positions of the summary.
@@ -84,14 +120,15 @@ func (t table) row(mark, name, claims, verdict, expects, tm string, c color) *li
 }
 
 func (o Options) resultRow(t table, r lab.Result) *line {
-	mark, c := "✓", green
-	switch {
-	case r.Err != "":
-		mark, c = "!", boldRd
-	case !r.Passed:
-		mark, c = "✗", red
+	mark, _, c := o.outcome(r)
+	if c == boldRd && r.Err == "" {
+		c = red // a failed expectation; bold red is for a scenario that broke
 	}
-	l := t.row(mark, scenarioName(r), sanitize(strings.Join(r.Claims, " ")), "", o.expects(r), o.runTime(r.Duration), plain)
+	tm := o.runTime(r.Duration)
+	if r.Status == lab.StatusSkipped {
+		tm = ""
+	}
+	l := t.row(mark, fitName(r, t.claims-t.name-2), sanitize(strings.Join(r.Claims, " ")), "", o.expects(r), tm, plain)
 	l.put(0, mark, c)
 	verdict, vc := o.condense(r)
 	l.put(t.verdict, truncate(verdict, t.expects-t.verdict-2), vc)
