@@ -72,14 +72,18 @@ func (p *parser) within(have, limit int, what string) error {
 // lasts at most as long as its slowest actor's sum (plus set-up).
 func (p *parser) checkBudget() error {
 	var run time.Duration
+	lanes := []string{WireLane} // the wire's lane waits like an actor
 	for _, a := range p.s.Actors {
+		lanes = append(lanes, a.Name)
+	}
+	for _, lane := range lanes {
 		var sum time.Duration
 		for i := range p.s.Steps {
-			if st := &p.s.Steps[i]; st.Actor == a.Name {
+			if st := &p.s.Steps[i]; st.Actor == lane {
 				sum += stepBudget(st)
 				if sum > MaxRunBudget {
 					p.line = st.Line
-					return p.errf("actor %s's steps up to here could wait %v in one run, more than the limit %v: shorten sleeps and waits", a.Name, sum.Round(time.Millisecond), MaxRunBudget)
+					return p.errf("actor %s's steps up to here could wait %v in one run, more than the limit %v: shorten sleeps and waits", lane, sum.Round(time.Millisecond), MaxRunBudget)
 				}
 			}
 		}

@@ -54,7 +54,15 @@ func parseAtom(s string) (Atom, error) {
 	}
 	switch f[0] {
 	case "packet":
+		if i := slices.Index(f, "before"); i > 0 {
+			return a, a.before(f[1:i], f[i+1:])
+		}
 		return a, a.packet(f[1:])
+	case "elapsed":
+		if a.Neg {
+			return a, fmt.Errorf("`no elapsed` is not supported: compare with < or >=")
+		}
+		return a, a.elapsed(f[1:])
 	case "count":
 		return a, a.count(f[1:])
 	case "state":
@@ -67,7 +75,7 @@ func parseAtom(s string) (Atom, error) {
 		}
 		return a, a.call(f[1:])
 	}
-	return a, fmt.Errorf("a condition starts with packet, count, state, timewait or call, got %q", f[0])
+	return a, fmt.Errorf("a condition starts with packet, count, state, timewait, elapsed or call, got %q", f[0])
 }
 
 func (a *Atom) fromTo(s string) error {
@@ -81,8 +89,9 @@ func (a *Atom) fromTo(s string) error {
 
 func (a *Atom) packet(f []string) error {
 	a.Kind = AtomPacket
+	f = a.wireMark(f)
 	if len(f) != 2 && !(len(f) == 4 && f[2] == "len") {
-		return fmt.Errorf("expected `packet FROM>TO FLAGS [len N]`, got %q", strings.Join(f, " "))
+		return fmt.Errorf("expected `packet FROM>TO FLAGS [len N] [dropped|delayed|duplicated|injected]`, got %q", strings.Join(f, " "))
 	}
 	if err := a.fromTo(f[0]); err != nil {
 		return err
@@ -101,8 +110,11 @@ func (a *Atom) packet(f []string) error {
 
 func (a *Atom) count(f []string) error {
 	a.Kind = AtomCount
+	if len(f) == 5 && slices.Contains(wireMarks, f[2]) {
+		a.Wire, f = f[2], slices.Delete(slices.Clone(f), 2, 3)
+	}
 	if a.Neg || len(f) != 4 || (f[2] != "=" && f[2] != ">" && f[2] != "<") {
-		return fmt.Errorf("expected `count FROM>TO FLAGS = N` (or > N, < N), got %q", strings.Join(f, " "))
+		return fmt.Errorf("expected `count FROM>TO FLAGS [dropped|delayed|duplicated|injected] = N` (or > N, < N), got %q", strings.Join(f, " "))
 	}
 	a.Cmp = f[2]
 	if err := a.fromTo(f[0]); err != nil {
@@ -196,4 +208,63 @@ func (a *Atom) timewait(f []string) error {
 	}
 	a.Actor, a.Cmp, a.Dur = f[0], f[1], d
 	return nil
+}
+
+// wireMarks are what the wire did to a segment (Packet.Wire), as a
+// condition may ask for them: `count client>server F. dropped = 1`.
+var wireMarks = []string{WireDropped, WireDelayed, WireDuplicated, WireInjected}
+
+// wireMark takes a final mark word off a packet atom's words.
+func (a *Atom) wireMark(f []string) []string {
+	if n := len(f); n > 0 && slices.Contains(wireMarks, f[n-1]) {
+		a.Wire = f[n-1]
+		return f[:n-1]
+	}
+	return f
+}
+
+// before parses `packet A before packet B`.
+func (a *Atom) before(first, second []string) error {
+	if a.Neg {
+		return fmt.Errorf("`no packet A before packet B` is not supported: swap A and B")
+	}
+	if err := a.packet(first); err != nil {
+		return err
+	}
+	then, err := thenPacket(second, "packet A before packet B")
+	a.Kind, a.Then = AtomBefore, then
+	return err
+}
+
+// elapsed parses `elapsed packet A .. packet B >= D` (or <=, >, <).
+func (a *Atom) elapsed(f []string) error {
+	const usage = "elapsed packet A .. packet B >= DURATION"
+	dots := slices.Index(f, "..")
+	if len(f) < 4 || f[0] != "packet" || dots < 0 {
+		return fmt.Errorf("expected `%s`, got %q", usage, strings.Join(f, " "))
+	}
+	cmp := len(f) - 2
+	if cmp <= dots || !slices.Contains([]string{">=", "<=", ">", "<"}, f[cmp]) {
+		return fmt.Errorf("expected `%s` (or <=, >, <), got %q", usage, strings.Join(f, " "))
+	}
+	if err := a.packet(f[1:dots]); err != nil {
+		return err
+	}
+	then, err := thenPacket(f[dots+1:cmp], usage)
+	if err != nil {
+		return err
+	}
+	d, err := parseDur(f[cmp+1])
+	a.Kind, a.Then, a.Cmp, a.Dur = AtomElapsed, then, f[cmp], d
+	return err
+}
+
+// thenPacket parses the second `packet FROM>TO FLAGS …` of a two-packet
+// condition.
+func thenPacket(f []string, usage string) (*Atom, error) {
+	if len(f) == 0 || f[0] != "packet" {
+		return nil, fmt.Errorf("expected `%s`, got %q", usage, strings.Join(f, " "))
+	}
+	b := &Atom{Len: -1, N: 1, Text: strings.Join(f, " ")}
+	return b, b.packet(f[1:])
 }

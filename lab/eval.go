@@ -28,6 +28,10 @@ func evalAtom(a Atom, evs []Event, wire bool) outcome {
 		return evalState(a, evs)
 	case AtomTimer:
 		return evalTimer(a, evs)
+	case AtomBefore:
+		return evalBefore(a, evs)
+	case AtomElapsed:
+		return evalElapsed(a, evs)
 	}
 	return evalCall(a, evs)
 }
@@ -35,8 +39,7 @@ func evalAtom(a Atom, evs []Event, wire bool) outcome {
 func evalPacket(a Atom, evs []Event) outcome {
 	n, first := 0, time.Duration(0)
 	for _, e := range evs {
-		p := e.Packet
-		if p == nil || p.From != a.From || p.To != a.To || !matchFlags(a.Flags, p.Flags) || a.Len >= 0 && p.Len != a.Len {
+		if !a.matchPacket(e.Packet) {
 			continue
 		}
 		if n == 0 {
@@ -44,10 +47,7 @@ func evalPacket(a Atom, evs []Event) outcome {
 		}
 		n++
 	}
-	desc := fmt.Sprintf("%s>%s %s", a.From, a.To, a.Flags)
-	if a.Len >= 0 {
-		desc += fmt.Sprintf(" len %d", a.Len)
-	}
+	desc := a.packetDesc()
 	got := desc + ": none"
 	if n > 0 {
 		got = fmt.Sprintf("%s: %d, first at %s", desc, n, fmtMs(first))

@@ -41,7 +41,22 @@ type Packet struct {
 	Len      int
 	Win      uint16
 	Info     string // e.g. the payload as quoted text, or the ICMP error
+	// Wire is what the lab's wire did to the segment (wire scenarios):
+	// "" (delivered as sent), WireDropped, WireDelayed (delayed or held),
+	// WireDuplicated or WireInjected (crafted by the wire, sent by no socket).
+	Wire string
+	// Arrived is when a delayed or held segment left the wire for its
+	// receiver (since the scenario started); 0: when it was sent (T).
+	Arrived time.Duration
 }
+
+// The wire's marks on a packet (Packet.Wire; JSON "wire").
+const (
+	WireDropped    = "dropped"
+	WireDelayed    = "delayed"
+	WireDuplicated = "duplicated"
+	WireInjected   = "injected"
+)
 
 // Call is one operation of an actor and what the kernel answered.
 type Call struct {
@@ -117,6 +132,8 @@ type flat struct {
 	Len      *int            `json:"len,omitempty"`
 	Win      *uint16         `json:"win,omitempty"`
 	Info     string          `json:"info,omitempty"`
+	Wire     string          `json:"wire,omitempty"`
+	Arrived  *float64        `json:"arrived_ms,omitempty"`
 	Op       string          `json:"op,omitempty"`
 	Args     string          `json:"args,omitempty"`
 	Result   string          `json:"result,omitempty"`
@@ -138,6 +155,11 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		p := e.Packet
 		f.From, f.To, f.Proto, f.Flags, f.Info = p.From, p.To, p.Proto, p.Flags, p.Info
 		f.Seq, f.Ack, f.Len, f.Win = &p.Seq, &p.Ack, &p.Len, &p.Win
+		f.Wire = p.Wire
+		if p.Arrived > 0 {
+			a := ms(p.Arrived)
+			f.Arrived = &a
+		}
 	case e.Call != nil:
 		c := e.Call
 		d := ms(c.Dur)
@@ -214,7 +236,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	switch f.Kind {
 	case KindPacket:
 		e.Packet = &Packet{From: f.From, To: f.To, Proto: f.Proto, Flags: f.Flags, Info: f.Info,
-			Seq: deref(f.Seq), Ack: deref(f.Ack), Len: deref(f.Len), Win: deref(f.Win)}
+			Seq: deref(f.Seq), Ack: deref(f.Ack), Len: deref(f.Len), Win: deref(f.Win),
+			Wire: f.Wire, Arrived: fromMs(deref(f.Arrived))}
 	case KindCall:
 		e.Call = &Call{Actor: f.Actor, Op: f.Op, Args: f.Args, Result: f.Result, Data: f.Data,
 			Dur: fromMs(deref(f.DurMs))}

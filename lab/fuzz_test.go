@@ -22,6 +22,14 @@ var hostileSeeds = []string{
 	"scenario x\nc: write \"123\"\nc: write 4194304\nc: read 1048576\n",
 	"scenario x\nactor k process\nk: exit\nc: kill k\n",
 	"scenario x\nclaims C01\nvariant a a\nc: close\nverdict@a C01 differs otherwise\n",
+	// The wire (issue 13): links, hosts, per-host sysctls, fault steps and
+	// the conditions that read the wire's marks.
+	"scenario x\nwire ipv6 rtt=10s loss=100% seed=18446744073709551615 rate=100gbit\nactor c on a\nactor s on b\nc: close\n",
+	"scenario x\nwire\nsysctl a net/ipv4/tcp_max_tw_buckets 0\nsysctl b net/ipv4/tcp_orphan_retries 1\nc: close\ns: close\n",
+	"scenario x\nwire\nc: connect s\ns: listen\nwire: drop c>s F. count=1048576 after s>c F.\nwire: delay s>c P. 30s count=2\nwire: sleep 30s\nwire: signal go\n",
+	"scenario x\nwire\nc: close\ns: close\nwire: hold s>c F.\nwire: release\nwire: cut c>s\nwire: heal\nwire: inject c>s R seq=+4294967295 ack=-1 len=1400\n",
+	"scenario x\nwire\nc: close\ns: close\nexpect count c>s F. dropped = 1 and packet c>s F. before packet s>c R* and elapsed packet c>s F. .. packet c>s F. >= 30s\n",
+	"scenario x\nwire\nc: close TCP_USER_TIMEOUT=67108864\nc: connect s SO_KEEPALIVE=1 TCP_KEEPIDLE=1 TCP_KEEPINTVL=1 TCP_KEEPCNT=2 TCP_LINGER2=1\ns: listen\n",
 }
 
 // checkParseError: every refusal of in-memory text names the file and a
@@ -57,6 +65,10 @@ func checkAccepted(t *testing.T, s *lab.Scenario) {
 	}
 	for i := range s.Steps {
 		checkStepBounds(t, &s.Steps[i])
+		checkWireStepBounds(t, &s.Steps[i])
+	}
+	if s.Wire != nil && (s.Wire.Link.RTT > 10*time.Second || s.Wire.Link.Loss > 1 || s.Wire.Link.Rate < 0) {
+		t.Fatalf("wire %q accepted", s.Wire)
 	}
 	for _, e := range s.Expects {
 		if len(e.Cond) > lab.MaxAtoms {
@@ -102,5 +114,17 @@ func checkStepBounds(t *testing.T, st *lab.Step) {
 		if d, err := time.ParseDuration(st.Args[0]); err != nil || d > lab.MaxDuration {
 			t.Fatalf("line %d: %s %s accepted", st.Line, st.Op, st.Args[0])
 		}
+	}
+}
+
+// checkWireStepBounds: a fault step holds or crafts a bounded amount.
+func checkWireStepBounds(t *testing.T, st *lab.Step) {
+	t.Helper()
+	w := st.Wire
+	if w == nil {
+		return
+	}
+	if w.Count > 1<<20 || w.Delay > 30*time.Second || w.Len > 1400 || w.Len < 0 {
+		t.Fatalf("line %d: wire step %q accepted", st.Line, w.Text)
 	}
 }

@@ -68,8 +68,9 @@ func (p *parser) readErr(err error) error {
 }
 
 type parser struct {
-	s    *Scenario
-	line int
+	s         *Scenario
+	line      int
+	hostLines []int // lines of `actor … on HOST`, for errors about them
 }
 
 func (p *parser) errf(format string, a ...any) error {
@@ -102,7 +103,7 @@ func (p *parser) parseLine(text string) error {
 	case "verdict":
 		return p.rule(tags, rest)
 	}
-	return p.errf("expected a directive (scenario, title, claims, actor, variant, netns, sysctl, said, why, expect, verdict) or a step `actor: op …`, got %q", head)
+	return p.errf("expected a directive (scenario, title, claims, actor, variant, netns, wire, sysctl, said, why, expect, verdict) or a step `actor: op …`, got %q", head)
 }
 
 // tags splits "word@v1,v2" into the word and its variant names.
@@ -127,6 +128,7 @@ var directives = map[string]func(p *parser, rest string) error{
 	"actor":    (*parser).actorDecl,
 	"variant":  (*parser).variant,
 	"netns":    func(p *parser, rest string) error { p.s.NetNS = true; return p.noArgs(rest) },
+	"wire":     (*parser).wireDirective,
 	"sysctl":   (*parser).sysctl,
 	"repeat":   (*parser).repeat,
 	"said":     func(p *parser, rest string) error { return p.text(rest, func(t *ClaimText) *string { return &t.Said }) },
@@ -171,9 +173,12 @@ func (p *parser) claims(rest string) error {
 }
 
 func (p *parser) actorDecl(rest string) error {
-	f := strings.Fields(rest)
-	if len(f) == 0 || len(f) > 2 || !nameRE.MatchString(f[0]) || len(f) == 2 && f[1] != "process" {
-		return p.errf("expected `actor NAME` or `actor NAME process`, got %q", rest)
+	f, host, ok := actorHost(strings.Fields(rest))
+	if !ok || len(f) == 0 || len(f) > 2 || !nameRE.MatchString(f[0]) || len(f) == 2 && f[1] != "process" {
+		return p.errf("expected `actor NAME [process] [on a|b]`, got %q", rest)
+	}
+	if f[0] == WireLane {
+		return p.errf("%q names the wire's lane: choose another actor name", WireLane)
 	}
 	if _, dup := p.s.actor(f[0]); dup {
 		return p.errf("actor %s declared twice (declare actors before their steps)", f[0])
@@ -181,7 +186,10 @@ func (p *parser) actorDecl(rest string) error {
 	if err := p.within(len(p.s.Actors), MaxActors, "actors"); err != nil {
 		return err
 	}
-	p.s.Actors = append(p.s.Actors, Actor{Name: f[0], Process: len(f) == 2})
+	p.s.Actors = append(p.s.Actors, Actor{Name: f[0], Process: len(f) == 2, Host: host})
+	if host != "" {
+		p.hostLines = append(p.hostLines, p.line)
+	}
 	return nil
 }
 
@@ -213,9 +221,9 @@ func (p *parser) repeat(rest string) error {
 // runner writes it only inside the scenario's namespace (netns.SetSysctl,
 // which opens it beneath /proc/sys/net). See docs/security.md.
 func (p *parser) sysctl(rest string) error {
-	f := strings.Fields(rest)
+	f, host := sysctlHost(strings.Fields(rest))
 	if len(f) != 2 {
-		return p.errf("expected `sysctl net/… VALUE` (only per-namespace net/ sysctls), got %q", rest)
+		return p.errf("expected `sysctl [a|b] net/… VALUE` (only per-namespace net/ sysctls), got %q", rest)
 	}
 	if err := netns.CheckSysctlName(f[0]); err != nil {
 		return p.errf("%v", err)
@@ -230,7 +238,7 @@ func (p *parser) sysctl(rest string) error {
 		return err
 	}
 	p.s.NetNS = true
-	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Name: f[0], Value: f[1]})
+	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Host: host, Name: f[0], Value: f[1]})
 	return nil
 }
 
@@ -273,6 +281,9 @@ func (p *parser) step(head, rest string) error {
 	}
 	if !nameRE.MatchString(actor) {
 		return p.errf("actor names are lower-case words, got %q", actor)
+	}
+	if actor == WireLane {
+		return p.wireStep(tags, rest)
 	}
 	if _, ok := p.s.actor(actor); !ok {
 		p.s.Actors = append(p.s.Actors, Actor{Name: actor})
@@ -374,7 +385,7 @@ func (p *parser) finish() error {
 	if runs := max(s.Repeat, 1) * max(len(s.Variants), 1); runs > MaxRuns {
 		return p.errf("repeat × variants is %d runs, more than the limit %d", runs, MaxRuns)
 	}
-	for _, check := range []func() error{p.checkRefs, p.checkCondRefs, p.checkProcessOps, p.checkVerdictSets, p.checkBudget} {
+	for _, check := range []func() error{p.checkWire, p.checkRefs, p.checkCondRefs, p.checkProcessOps, p.checkVerdictSets, p.checkBudget} {
 		if err := check(); err != nil {
 			return err
 		}

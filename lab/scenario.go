@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tcpteardown/teardown/lab/wire"
 	"github.com/tcpteardown/teardown/tcpstate"
 )
 
@@ -17,7 +18,8 @@ type Scenario struct {
 	File     string // where it was read from, for error messages
 	Claims   []string
 	NetNS    bool      // run in a private network namespace
-	Sysctls  []Sysctl  // set inside that namespace
+	Wire     *WireSpec // the `wire` directive: two hosts joined by the lab's wire; nil: loopback
+	Sysctls  []Sysctl  // set inside that namespace (a wire scenario: on one host, or both)
 	Repeat   int       // runs per variant (repeat N); the first records packets
 	Variants []Variant // none: one run; else one run per variant
 	Actors   []Actor   // lane order
@@ -31,6 +33,7 @@ type Scenario struct {
 // network namespace (the name passed netns.CheckSysctlName).
 type Sysctl struct {
 	Line        int
+	Host        string // wire scenarios: "a" or "b"; "" for both hosts (or the one namespace)
 	Name, Value string
 }
 
@@ -43,6 +46,7 @@ type Variant struct{ Name, Text string }
 type Actor struct {
 	Name    string
 	Process bool
+	Host    string // wire scenarios: "a" or "b" (`actor NAME on b`, or the default); "" otherwise
 }
 
 // Step is one line `actor: op args… key=value…`.
@@ -54,6 +58,9 @@ type Step struct {
 	Args     []string
 	Quoted   []bool // Quoted[i]: Args[i] was written "in quotes" (always text)
 	Opts     map[string]string
+	// Wire is a fault step of the `wire:` lane (Actor == WireLane, Op ==
+	// "wire"); the lane's sleep, wait and signal steps are ordinary steps.
+	Wire *wire.Step
 }
 
 // Size is the byte count argument i asks for when it is a bare number
@@ -110,6 +117,8 @@ const (
 	AtomState            // state ACTOR STATE
 	AtomCount            // count FROM>TO FLAGS = N
 	AtomTimer            // timewait ACTOR > D: the TIME-WAIT timer left in a snapshot
+	AtomBefore           // packet A before packet B: A arrived first
+	AtomElapsed          // elapsed packet A .. packet B >= D
 )
 
 // Atom is one test on the timeline.
@@ -127,13 +136,19 @@ type Atom struct {
 	Dur      time.Duration
 	Count    int
 	State    tcpstate.State
+	Wire     string // packet, count: only segments the wire marked so ("dropped", …)
+	Then     *Atom  // before, elapsed: the second packet
 	Text     string
 }
 
 // NeedsRoot reports whether the atom looks at packets or traced states,
 // which are only recorded with root.
 func (a Atom) NeedsRoot() bool {
-	return a.Kind == AtomPacket || a.Kind == AtomState || a.Kind == AtomCount
+	switch a.Kind {
+	case AtomPacket, AtomState, AtomCount, AtomBefore, AtomElapsed:
+		return true
+	}
+	return false
 }
 
 func inVariant(tags []string, v string) bool {

@@ -22,7 +22,7 @@ var ops = map[string]opSpec{
 	"listen":      {0, 0, []string{"backlog", "port", "SO_*"}, nil, optRef("port")},
 	"udp":         {0, 0, []string{"SO_*"}, nil, nil},
 	"connect":     {1, 2, []string{"wait", "SO_*"}, checkConnect, argRef},
-	"accept":      {0, 0, []string{"wait"}, nil, nil},
+	"accept":      {0, 0, []string{"wait", "SO_*"}, nil, nil},
 	"write":       {1, 1, []string{"wait"}, checkPayload, nil},
 	"send":        {1, 1, nil, checkPayload, nil},
 	"sendto":      {2, 2, nil, checkPayload, argRef},
@@ -179,7 +179,14 @@ func checkSockopt(st *Step) error {
 	return err
 }
 
-var sockOptNames = []string{"SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR", "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY"}
+// sockOptNames are applied in this order. The timers of a vanished peer
+// come last: TCP_USER_TIMEOUT (RFC 5482: how long sent data may stay
+// unacknowledged before the connection is dropped with ETIMEDOUT),
+// SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT (RFC 1122 §4.2.3.6:
+// probes of an idle connection), TCP_LINGER2 (an orphan's FIN-WAIT-2
+// lifetime, tcp_fin_timeout for one socket).
+var sockOptNames = []string{"SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR", "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY",
+	"TCP_USER_TIMEOUT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_LINGER2"}
 
 func checkDurArg(st *Step) error {
 	_, err := parseDur(st.Args[0])

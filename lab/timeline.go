@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/lab/wire"
 	"github.com/tcpteardown/teardown/tcpstate"
 	"github.com/tcpteardown/teardown/trace"
 )
@@ -21,6 +22,7 @@ type Recording struct {
 	Start       time.Time
 	Calls       []Event
 	Segments    []capture.Segment
+	Wire        []wire.Event // a wire scenario's packets: the wire is the capture point
 	Transitions []trace.Transition
 	Sockets     []SockRef
 }
@@ -32,6 +34,7 @@ type Recording struct {
 func Timeline(rec *Recording) []Event {
 	evs := append([]Event(nil), rec.Calls...)
 	evs = append(evs, packetEvents(rec)...)
+	evs = append(evs, wirePackets(rec)...)
 	evs = append(evs, stateEvents(rec)...)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].T < evs[j].T })
 	return evs

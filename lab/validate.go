@@ -31,7 +31,11 @@ func (p *parser) checkCondRefs() error {
 	}
 	check := func(line int, c Cond) error {
 		for _, a := range c {
-			for _, name := range []string{a.From, a.To, a.Actor} {
+			names := []string{a.From, a.To, a.Actor}
+			if a.Then != nil {
+				names = append(names, a.Then.From, a.Then.To)
+			}
+			for _, name := range names {
 				if name != "" && !known[name] {
 					p.line = line
 					return p.errf("condition %q names actor %q, which has no steps", a.Text, name)

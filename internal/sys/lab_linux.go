@@ -189,6 +189,12 @@ var SockOpts = map[string][2]int{
 	"SO_REUSEPORT": {unix.SOL_SOCKET, unix.SO_REUSEPORT},
 	"SO_KEEPALIVE": {unix.SOL_SOCKET, unix.SO_KEEPALIVE},
 	"TCP_NODELAY":  {unix.IPPROTO_TCP, unix.TCP_NODELAY},
+	// The timers that find a vanished peer (the lab's wire scenarios).
+	"TCP_USER_TIMEOUT": {unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT},
+	"TCP_KEEPIDLE":     {unix.IPPROTO_TCP, unix.TCP_KEEPIDLE},
+	"TCP_KEEPINTVL":    {unix.IPPROTO_TCP, unix.TCP_KEEPINTVL},
+	"TCP_KEEPCNT":      {unix.IPPROTO_TCP, unix.TCP_KEEPCNT},
+	"TCP_LINGER2":      {unix.IPPROTO_TCP, unix.TCP_LINGER2},
 }
 
 // Ioctls are the queue ioctls of the lab's ioctl step, by name.

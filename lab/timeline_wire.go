@@ -1,0 +1,68 @@
+package lab
+
+import (
+	"net/netip"
+
+	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/lab/wire"
+)
+
+// wirePackets turns the wire's events into packet events: one per packet
+// a host put on the wire (whatever the wire did with it) and one per
+// segment the wire crafted, each with its mark. A delayed or held packet's
+// later Delivered event is not a new packet: it gives the first one its
+// arrival time. Packets that are neither TCP nor UDP nor an ICMP error
+// (the IPv6 hosts' own multicast listener reports) are left out: they
+// belong to no actor.
+func wirePackets(rec *Recording) []Event {
+	isn := map[[2]netip.AddrPort]uint32{}
+	pending := map[*byte]*Packet{} // a delayed packet, by its frame, until it is delivered
+	var out []Event
+	for _, we := range rec.Wire {
+		s := we.Seg
+		if s.Proto == capture.ProtoInvalid || len(s.Raw) == 0 {
+			continue
+		}
+		if we.Action == wire.Delivered {
+			if p := pending[&s.Raw[0]]; p != nil {
+				p.Arrived = we.Time.Sub(rec.Start)
+				delete(pending, &s.Raw[0])
+			}
+			continue
+		}
+		s.Time = we.Time
+		p := wirePacket(rec, isn, s, we.Action)
+		if p.Wire == WireDelayed {
+			pending[&s.Raw[0]] = p
+		}
+		out = append(out, Event{T: we.Time.Sub(rec.Start), Kind: KindPacket, Packet: p})
+	}
+	return out
+}
+
+func wirePacket(rec *Recording, isn map[[2]netip.AddrPort]uint32, s capture.Segment, act wire.Action) *Packet {
+	p := &Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win, Wire: wireMark(act)}
+	p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
+	if s.Proto == capture.TCP {
+		p.Flags = s.Flags.String()
+		p.Seq, p.Ack = relSeq(isn, s)
+	}
+	p.Info = packetInfo(s)
+	return p
+}
+
+// wireMark is the packet's mark for an action of the wire: a held packet
+// is drawn like a delayed one (it arrives later than it was sent).
+func wireMark(a wire.Action) string {
+	switch a {
+	case wire.Dropped:
+		return WireDropped
+	case wire.Delayed, wire.Held:
+		return WireDelayed
+	case wire.Duplicated:
+		return WireDuplicated
+	case wire.Injected:
+		return WireInjected
+	}
+	return ""
+}
