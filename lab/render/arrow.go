@@ -1,6 +1,10 @@
 package render
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tcpteardown/teardown/lab"
+)
 
 // Arrow shapes. The label sits near the sender, as in a ladder diagram
 // read left to right: "───── [F.] seq 4 ack 1 ──────▶".
@@ -18,10 +22,65 @@ func (d *drawer) arrow(l *line, it item) {
 	start := d.l.cols[lo]
 	n := d.l.cols[hi] - 1 - start // columns the arrow may use
 	label := it.text
+	if m := markLabel(it.mark); m != "" {
+		label = m + " " + label
+	}
 	if it.extra != "" && fits(label+" "+it.extra, n) {
 		label += " " + it.extra
 	}
-	l.put(start, arrowText(label, n, it.from < it.to), it.c)
+	l.put(start, wireMark(arrowText(label, n, it.from < it.to), it.mark, it.from < it.to), it.c)
+}
+
+// The lab's wire marks the arrows of segments it did not simply pass on:
+// a dropped segment ends in ✕ where its head would be (it never reached
+// the receiver), an injected one starts from + (no socket sent it), a
+// delayed (or held) one carries ⧗ and a duplicated one ⧉ before its label.
+const (
+	markDropped    = "✕"
+	markInjected   = "+"
+	markDelayed    = "⧗"
+	markDuplicated = "⧉"
+)
+
+func markLabel(mark string) string {
+	switch mark {
+	case lab.WireDelayed:
+		return markDelayed
+	case lab.WireDuplicated:
+		return markDuplicated
+	}
+	return ""
+}
+
+// markWord is the mark a packet written as text (not an arrow) carries.
+func markWord(mark string) string {
+	switch mark {
+	case lab.WireDropped:
+		return markDropped
+	case lab.WireInjected:
+		return markInjected
+	}
+	return markLabel(mark)
+}
+
+// wireMark puts a dropped segment's ✕ in place of the head and an
+// injected one's + at its start: the arrow keeps its width.
+func wireMark(a, mark string, right bool) string {
+	r := []rune(a)
+	if len(r) < 2 {
+		return a
+	}
+	head, tail := 0, len(r)-1 // head at the receiver's end, tail at the sender's
+	if right {
+		head, tail = tail, head
+	}
+	switch mark {
+	case lab.WireDropped:
+		r[head] = []rune(markDropped)[0]
+	case lab.WireInjected:
+		r[tail] = []rune(markInjected)[0]
+	}
+	return string(r)
 }
 
 // fits reports whether label fits an n-column arrow with a full-length

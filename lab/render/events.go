@@ -15,6 +15,7 @@ type item struct {
 	from, to int    // arrow
 	text     string // lane text, arrow label, or full-width note
 	extra    string // arrow: appended to the label when the arrow has room
+	mark     string // arrow: what the lab's wire did to the segment (lab.Packet.Wire)
 	c        color
 }
 
@@ -64,7 +65,10 @@ func (d *drawer) packet(p *lab.Packet) item {
 		if d.l.fold >= 0 && (from == d.l.fold || to == d.l.fold) {
 			label = sanitize(p.From) + ">" + sanitize(p.To) + " " + label
 		}
-		return item{kind: arrow, from: from, to: to, text: label, extra: d.info(p), c: packetColor(p)}
+		return item{kind: arrow, from: from, to: to, text: label, extra: d.info(p), mark: p.Wire, c: packetColor(p)}
+	}
+	if m := markWord(p.Wire); m != "" {
+		label = m + " " + label
 	}
 	if !d.l.known(p.From) {
 		from = to

@@ -32,8 +32,8 @@
 // The wire's marks have a class each: a "dropped" segment ends in ✕ before
 // it reaches the receiver, a "delayed" one carries ⧗ and slants down, an
 // "injected" one (made by the wire, not by a socket) starts from a +, a
-// "duplicated" one carries ⧉. Options.WireMark supplies them until
-// lab.Packet records them.
+// "duplicated" one carries ⧉. They come from lab.Packet.Wire, which the
+// lab's wire records (Options.WireMark may supply others).
 //
 // Boxes on a lifeline are the actor's socket calls with the kernel's
 // answer, as in the terminal diagram: "read(4096) = EOF" (green: the peer's

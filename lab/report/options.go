@@ -3,7 +3,8 @@ package report
 import "github.com/tcpteardown/teardown/lab"
 
 // Options controls a report. A nil *Options means the defaults: English
-// shown first, at most DefaultMaxArrows arrows per diagram, no wire marks.
+// shown first, at most DefaultMaxArrows arrows per diagram, the wire's
+// marks as the packets carry them.
 type Options struct {
 	// Lang is the language the page opens in, "en" (default) or "zh";
 	// the page carries both and a button switches between them.
@@ -19,9 +20,8 @@ type Options struct {
 	// bound allows). Default DefaultMaxArrows; negative means no bound.
 	MaxArrows int
 	// WireMark tells what the wire did to a packet: "dropped", "delayed",
-	// "injected", "duplicated" or "" (delivered as sent). lab.Packet does
-	// not carry it yet; the lab's wire will fill it (and this hook can
-	// then read the field).
+	// "injected", "duplicated" or "" (delivered as sent). Nil reads the
+	// packet's own mark, lab.Packet.Wire, which the lab's wire records.
 	WireMark func(*lab.Packet) string
 }
 
@@ -48,10 +48,11 @@ func withDefaults(o *Options) Options {
 
 // mark is the wire's mark of p, reduced to a CSS class name.
 func (o Options) mark(p *lab.Packet) string {
-	if o.WireMark == nil {
-		return ""
+	m := p.Wire
+	if o.WireMark != nil {
+		m = o.WireMark(p)
 	}
-	switch m := o.WireMark(p); m {
+	switch m {
 	case MarkDropped, MarkDelayed, MarkInjected, MarkDuplicated:
 		return m
 	}
