@@ -31,9 +31,7 @@ type actor struct {
 }
 
 const (
-	defaultWait  = 2 * time.Second  // read, accept, connect, write
-	barrierWait  = 10 * time.Second // wait NAME
-	maxFillBytes = 64 << 20         // write fill stops here whatever happens
+	maxFillBytes = 64 << 20 // write fill stops here whatever happens
 )
 
 // run executes the actor's steps in order; the first error that is not a
@@ -55,7 +53,7 @@ func (a *actor) run(steps []*Step) error {
 func (a *actor) step(st *Step) error {
 	switch st.Op {
 	case "sleep":
-		d, _ := parseDur(st.Args[0])
+		d, _ := ParseDuration(st.Args[0])
 		if err := a.sleep(d); err != nil {
 			return err
 		}
@@ -143,7 +141,7 @@ func (r *run) addrOf(name string, udp bool) netip.AddrPort {
 	if ch, ok := r.ready[name]; ok && !udp {
 		select {
 		case <-ch:
-		case <-time.After(barrierWait):
+		case <-time.After(BarrierWait):
 		case <-r.ctx.Done():
 		}
 	}

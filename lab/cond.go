@@ -169,7 +169,7 @@ func (a *Atom) durCmp(f []string) error {
 	if len(f) != 2 || (f[0] != ">" && f[0] != "<") {
 		return fmt.Errorf("expected `dur > DURATION` or `dur < DURATION`")
 	}
-	d, err := parseDur(f[1])
+	d, err := ParseDuration(f[1])
 	a.Cmp, a.Dur = f[0], d
 	return err
 }
@@ -196,4 +196,12 @@ func (a *Atom) timewait(f []string) error {
 	}
 	a.Actor, a.Cmp, a.Dur = f[0], f[1], d
 	return nil
+}
+
+// MatchFlags matches tcpdump flags exactly, or by prefix with a final "*".
+func MatchFlags(pattern, flags string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return len(flags) >= len(p) && flags[:len(p)] == p
+	}
+	return pattern == flags
 }

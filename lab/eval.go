@@ -36,7 +36,7 @@ func evalPacket(a Atom, evs []Event) outcome {
 	n, first := 0, time.Duration(0)
 	for _, e := range evs {
 		p := e.Packet
-		if p == nil || p.From != a.From || p.To != a.To || !matchFlags(a.Flags, p.Flags) || a.Len >= 0 && p.Len != a.Len {
+		if p == nil || p.From != a.From || p.To != a.To || !MatchFlags(a.Flags, p.Flags) || a.Len >= 0 && p.Len != a.Len {
 			continue
 		}
 		if n == 0 {
@@ -159,11 +159,11 @@ func evalCond(c Cond, evs []Event, wire bool) (ok, known bool, got []string) {
 	return ok && known, known, got
 }
 
-// checkExpects evaluates the scenario's expect lines for a variant.
-func checkExpects(s *Scenario, variant string, evs []Event, wire bool) []Expectation {
+// CheckExpects evaluates the scenario's expect lines for a variant.
+func CheckExpects(s *Scenario, variant string, evs []Event, wire bool) []Expectation {
 	var out []Expectation
 	for _, e := range s.Expects {
-		if !inVariant(e.Variants, variant) {
+		if !InVariant(e.Variants, variant) {
 			continue
 		}
 		ok, known, got := evalCond(e.Cond, evs, wire)
@@ -176,10 +176,10 @@ func checkExpects(s *Scenario, variant string, evs []Event, wire bool) []Expecta
 	return out
 }
 
-// computeVerdicts applies each claim's rules in order: the first whose
+// ComputeVerdicts applies each claim's rules in order: the first whose
 // condition holds gives the verdict. A rule that cannot be decided without
 // packets or states makes the verdict "not observed": never guessed.
-func computeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
+func ComputeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
 	var out []Verdict
 	for _, claim := range s.Claims {
 		v := Verdict{Claim: claim, Verdict: "not observed"}
@@ -200,7 +200,7 @@ func computeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verd
 func rulesFor(s *Scenario, claim, variant string) []Rule {
 	var out []Rule
 	for _, r := range s.Rules {
-		if r.Claim == claim && inVariant(r.Variants, variant) {
+		if r.Claim == claim && InVariant(r.Variants, variant) {
 			out = append(out, r)
 		}
 	}

@@ -101,8 +101,8 @@ type Verdict struct {
 	WhyZh  string `json:"-"`
 }
 
-// ms renders a duration as milliseconds with microsecond precision.
-func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+// Millis renders a duration as milliseconds with microsecond precision.
+func Millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 type flat struct {
 	TMs      float64         `json:"t_ms"`
@@ -132,7 +132,7 @@ type flat struct {
 
 // MarshalJSON writes the flat form documented in docs/json-schema.md.
 func (e Event) MarshalJSON() ([]byte, error) {
-	f := flat{TMs: ms(e.T), Kind: e.Kind}
+	f := flat{TMs: Millis(e.T), Kind: e.Kind}
 	switch {
 	case e.Packet != nil:
 		p := e.Packet
@@ -140,7 +140,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		f.Seq, f.Ack, f.Len, f.Win = &p.Seq, &p.Ack, &p.Len, &p.Win
 	case e.Call != nil:
 		c := e.Call
-		d := ms(c.Dur)
+		d := Millis(c.Dur)
 		f.Actor, f.Op, f.Args, f.Result, f.DurMs, f.Data, f.Bytes = c.Actor, c.Op, c.Args, c.Result, &d, c.Data, c.Bytes
 	case e.State != nil:
 		s := e.State

@@ -72,10 +72,10 @@ func errResult(err error) string {
 
 func waitOpt(st *Step) time.Duration {
 	if v, ok := st.Opts["wait"]; ok {
-		d, _ := parseDur(v)
+		d, _ := ParseDuration(v)
 		return d
 	}
-	return defaultWait
+	return DefaultWait
 }
 
 func (a *actor) socket(typ int) (int, error) {
@@ -87,7 +87,7 @@ func (a *actor) socket(typ int) (int, error) {
 
 // sockOpts applies the SO_* options of a step, in name order.
 func sockOpts(fd int, st *Step) error {
-	for _, name := range sockOptNames {
+	for _, name := range SockOptNames {
 		if v, ok := st.Opts[name]; ok {
 			n, _ := strconv.Atoi(v)
 			if err := sys.SetSockInt(fd, name, n); err != nil {

@@ -117,7 +117,7 @@ func (a *actor) read(req *request) []Call {
 	}
 	if every, ok := st.Opts["every"]; ok {
 		n, _ := strconv.Atoi(firstOr(st.Args, "4096"))
-		d, _ := parseDur(every)
+		d, _ := ParseDuration(every)
 		return []Call{a.readEOF(waitOpt(st), n, d)}
 	}
 	n := 4096

@@ -79,7 +79,7 @@ func (a *actor) sampleIoctl(req *request) Call {
 	until, _ := strconv.Atoi(st.Opts["until"])
 	every := 20 * time.Millisecond
 	if v, ok := st.Opts["every"]; ok {
-		every, _ = parseDur(v)
+		every, _ = ParseDuration(v)
 	}
 	var samples []string
 	deadline := time.Now().Add(waitOpt(st))

@@ -107,8 +107,8 @@ func (r *run) finish(res *Result) {
 	res.Events = Timeline(rec)
 	res.Notes = r.notes
 	res.Pcap = r.pcap
-	res.Expects = checkExpects(r.s, r.variant, res.Events, r.wire)
-	res.Verdicts = computeVerdicts(r.s, r.variant, res.Events, r.wire)
+	res.Expects = CheckExpects(r.s, r.variant, res.Events, r.wire)
+	res.Verdicts = ComputeVerdicts(r.s, r.variant, res.Events, r.wire)
 	setStatus(res)
 }
 
@@ -121,7 +121,7 @@ func setStatus(res *Result) {
 	case res.Err != "":
 		res.Status = StatusFailed
 	case res.Loss.Any():
-		res.Status, res.Reason = StatusInconclusive, inconclusiveReason(res.Loss)
+		res.Status, res.Reason = StatusInconclusive, InconclusiveReason(res.Loss)
 	case res.Passed:
 		res.Status = StatusPassed
 	default:

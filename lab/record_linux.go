@@ -216,8 +216,8 @@ func listSockets(r *run) ([]SockRow, error) {
 	defer r.mu.Unlock()
 	rows := make([]SockRow, 0, len(socks))
 	for _, s := range socks {
-		rows = append(rows, SockRow{Actor: lookupActor(r.socks, s.Local, s.Remote), State: s.State,
-			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer.String(), Expiry: ms(s.Expires),
+		rows = append(rows, SockRow{Actor: LookupActor(r.socks, s.Local, s.Remote), State: s.State,
+			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer.String(), Expiry: Millis(s.Expires),
 			Orphan: s.Orphan, Local: s.Local.String(), Remote: s.Remote.String()})
 	}
 	return rows, nil

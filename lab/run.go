@@ -79,15 +79,6 @@ type run struct {
 	pcap     string    // the -pcap file written
 }
 
-// SockRef ties an address pair to the actor that owns the socket, so that
-// packets and transitions can be drawn in that actor's lane. Remote is
-// invalid for listeners and unconnected UDP sockets.
-type SockRef struct {
-	Local, Remote netip.AddrPort
-	Actor         string
-	T             time.Duration // when it was registered (0: before the start)
-}
-
 func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result {
 	res := Result{Name: s.Name, Variant: v.Name, Title: s.Title, Claims: s.Claims}
 	for _, a := range s.Actors {
@@ -244,7 +235,7 @@ func (r *run) stepsOf(actor string) []*Step {
 	var out []*Step
 	for i := range r.s.Steps {
 		st := &r.s.Steps[i]
-		if st.Actor == actor && inVariant(st.Variants, r.variant) {
+		if st.Actor == actor && InVariant(st.Variants, r.variant) {
 			out = append(out, st)
 		}
 	}
@@ -264,7 +255,7 @@ func (r *run) record(e Event) {
 func (r *run) markMoment() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.moments = append(r.moments, ms(time.Since(r.start)))
+	r.moments = append(r.moments, Millis(time.Since(r.start)))
 }
 
 func (r *run) note(actor, format string, a ...any) {

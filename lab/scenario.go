@@ -136,7 +136,7 @@ func (a Atom) NeedsRoot() bool {
 	return a.Kind == AtomPacket || a.Kind == AtomState || a.Kind == AtomCount
 }
 
-func inVariant(tags []string, v string) bool {
+func InVariant(tags []string, v string) bool {
 	return len(tags) == 0 || v == "" || slices.Contains(tags, v)
 }
 

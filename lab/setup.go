@@ -140,7 +140,7 @@ func (r *run) claim(p uint16) bool {
 
 func (r *run) usesClosedPort() bool {
 	for _, st := range r.s.Steps {
-		for _, ref := range stepRefs(&st) {
+		for _, ref := range StepRefs(&st) {
 			if ref == "closed" {
 				return true
 			}
@@ -224,37 +224,7 @@ func (r *run) markReady(name string) {
 func (r *run) actorAt(ap netip.AddrPort) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return lookupActor(r.socks, ap, netip.AddrPort{})
-}
-
-// lookupActor finds the owner of the socket local→remote: an exact pair
-// first (an accepted socket), else a socket bound to local alone (the
-// listener a SYN arrives at).
-func lookupActor(socks []SockRef, local, remote netip.AddrPort) string {
-	return lookupActorAt(socks, local, remote, -1)
-}
-
-// lookupActorAt is lookupActor for an event at time at (since the start;
-// < 0: any time). When several actors bound the same local address one
-// after the other (a restarted listener), the last one registered by then
-// owns it; sockets are registered just after the call that made them, so
-// a few milliseconds of slack are allowed.
-func lookupActorAt(socks []SockRef, local, remote netip.AddrPort, at time.Duration) string {
-	for _, s := range socks {
-		if s.Local == local && s.Remote == remote && remote.IsValid() {
-			return s.Actor
-		}
-	}
-	name, best := "", time.Duration(-1)
-	for _, s := range socks {
-		if s.Local != local {
-			continue
-		}
-		if name == "" || at >= 0 && s.T <= at+5*time.Millisecond && s.T > best {
-			name, best = s.Actor, s.T
-		}
-	}
-	return name
+	return LookupActor(r.socks, ap, netip.AddrPort{})
 }
 
 // wait handles `wait NAME`, `wait packet FLAGS` and `wait state STATE`.
@@ -270,7 +240,7 @@ func (a *actor) wait(st *Step) error {
 }
 
 func (a *actor) waitBarrier(st *Step) error {
-	wait := barrierWait
+	wait := BarrierWait
 	if _, ok := st.Opts["wait"]; ok {
 		wait = waitOpt(st)
 	}
@@ -325,24 +295,9 @@ func (r *run) countSegs(flags, from string) (int, chan struct{}) {
 	defer r.mu.Unlock()
 	n := 0
 	for _, s := range r.segs {
-		if matchFlags(flags, s.Flags.String()) && (from == "" || lookupActor(r.socks, s.Src, s.Dst) == from) {
+		if MatchFlags(flags, s.Flags.String()) && (from == "" || LookupActor(r.socks, s.Src, s.Dst) == from) {
 			n++
 		}
 	}
 	return n, r.segCh
-}
-
-// matchFlags matches tcpdump flags exactly, or by prefix with a final "*".
-func matchFlags(pattern, flags string) bool {
-	if p, ok := cutSuffix(pattern, "*"); ok {
-		return len(flags) >= len(p) && flags[:len(p)] == p
-	}
-	return pattern == flags
-}
-
-func cutSuffix(s, suf string) (string, bool) {
-	if len(s) >= len(suf) && s[len(s)-len(suf):] == suf {
-		return s[:len(s)-len(suf)], true
-	}
-	return s, false
 }

@@ -63,7 +63,7 @@ func endpointNames(socks []SockRef, s capture.Segment, at time.Duration) (string
 	if s.Proto == capture.ICMP {
 		src, dst = s.Quoted.Dst, s.Quoted.Src
 	}
-	return nameOr(lookupActorAt(socks, src, dst, at), src), nameOr(lookupActorAt(socks, dst, src, at), dst)
+	return nameOr(LookupActorAt(socks, src, dst, at), src), nameOr(LookupActorAt(socks, dst, src, at), dst)
 }
 
 func nameOr(name string, ap netip.AddrPort) string {
@@ -114,7 +114,7 @@ func stateEvents(rec *Recording) []Event {
 			name = connectingActor(rec, t)
 		}
 		if name == "" {
-			name = nameOr(lookupActorAt(rec.Sockets, t.Local, t.Remote, t.Time.Sub(rec.Start)), t.Local)
+			name = nameOr(LookupActorAt(rec.Sockets, t.Local, t.Remote, t.Time.Sub(rec.Start)), t.Local)
 		}
 		if e, ok := rs.event(t, name, out); ok {
 			e.T = t.Time.Sub(rec.Start)
@@ -185,6 +185,45 @@ func connectingActor(rec *Recording, t trace.Transition) string {
 		}
 		if best < 0 || e.T-at < best {
 			best, name = e.T-at, c.Actor
+		}
+	}
+	return name
+}
+
+// SockRef ties an address pair to the actor that owns the socket, so that
+// packets and transitions can be drawn in that actor's lane. Remote is
+// invalid for listeners and unconnected UDP sockets.
+type SockRef struct {
+	Local, Remote netip.AddrPort
+	Actor         string
+	T             time.Duration // when it was registered (0: before the start)
+}
+
+// LookupActor finds the owner of the socket local→remote: an exact pair
+// first (an accepted socket), else a socket bound to local alone (the
+// listener a SYN arrives at).
+func LookupActor(socks []SockRef, local, remote netip.AddrPort) string {
+	return LookupActorAt(socks, local, remote, -1)
+}
+
+// LookupActorAt is LookupActor for an event at time at (since the start;
+// < 0: any time). When several actors bound the same local address one
+// after the other (a restarted listener), the last one registered by then
+// owns it; sockets are registered just after the call that made them, so
+// a few milliseconds of slack are allowed.
+func LookupActorAt(socks []SockRef, local, remote netip.AddrPort, at time.Duration) string {
+	for _, s := range socks {
+		if s.Local == local && s.Remote == remote && remote.IsValid() {
+			return s.Actor
+		}
+	}
+	name, best := "", time.Duration(-1)
+	for _, s := range socks {
+		if s.Local != local {
+			continue
+		}
+		if name == "" || at >= 0 && s.T <= at+5*time.Millisecond && s.T > best {
+			name, best = s.Actor, s.T
 		}
 	}
 	return name
