@@ -182,7 +182,7 @@ func CheckExpects(s *Scenario, variant string, evs []Event, wire bool) []Expecta
 func ComputeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
 	var out []Verdict
 	for _, claim := range s.Claims {
-		v := Verdict{Claim: claim, Verdict: "not observed"}
+		v := Verdict{Claim: claim, Verdict: NotObserved}
 		if t := s.Texts[claim]; t != nil {
 			v.Said, v.SaidZh, v.Why, v.WhyZh = t.Said, t.SaidZh, t.Why, t.WhyZh
 		}
@@ -207,20 +207,20 @@ func rulesFor(s *Scenario, claim, variant string) []Rule {
 	return out
 }
 
-func decide(rules []Rule, evs []Event, wire bool) string {
+func decide(rules []Rule, evs []Event, wire bool) VerdictKind {
 	for _, r := range rules {
 		if r.Cond == nil {
 			return r.Verdict
 		}
 		ok, known, _ := evalCond(r.Cond, evs, wire)
 		if !known {
-			return "not observed"
+			return NotObserved
 		}
 		if ok {
 			return r.Verdict
 		}
 	}
-	return "not observed"
+	return NotObserved
 }
 
 // observed describes, from the events, every fact the rules look at.

@@ -91,15 +91,25 @@ type Note struct {
 
 // Verdict compares what a seed claims with what this kernel did.
 type Verdict struct {
-	Claim    string `json:"claim"`    // "C06"
-	Verdict  string `json:"verdict"`  // "agrees", "differs", "partly", "not observed"
-	Said     string `json:"said"`     // the claim, paraphrased, with its seed
-	Observed string `json:"observed"` // what the events show, computed from them
-	Why      string `json:"why,omitempty"`
+	Claim    string      `json:"claim"` // "C06"
+	Verdict  VerdictKind `json:"verdict"`
+	Said     string      `json:"said"`     // the claim, paraphrased, with its seed
+	Observed string      `json:"observed"` // what the events show, computed from them
+	Why      string      `json:"why,omitempty"`
 	// Chinese text for `-lang zh` (the seeds' readers); empty falls back to English.
 	SaidZh string `json:"-"`
 	WhyZh  string `json:"-"`
 }
+
+// VerdictKind says how what the kernel did compares with a seed's claim.
+type VerdictKind string
+
+const (
+	Agrees      VerdictKind = "agrees"       // the kernel does what the seed says
+	Differs     VerdictKind = "differs"      // the kernel corrects the seed
+	Partly      VerdictKind = "partly"       // some of it holds (or runs disagreed)
+	NotObserved VerdictKind = "not observed" // the run could not see what the rules ask
+)
 
 // Millis renders a duration as milliseconds with microsecond precision.
 func Millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }

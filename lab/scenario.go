@@ -87,8 +87,8 @@ type Rule struct {
 	Line     int
 	Variants []string
 	Claim    string
-	Verdict  string // agrees, differs, partly
-	Cond     Cond   // nil: otherwise
+	Verdict  VerdictKind // Agrees, Differs or Partly
+	Cond     Cond        // nil: otherwise
 }
 
 // ClaimText holds what a seed says about a claim and why the kernel does
