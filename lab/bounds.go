@@ -101,21 +101,27 @@ func stepBudget(st *Step) time.Duration {
 	var d time.Duration
 	switch st.Op {
 	case "sleep", "fork-holder":
-		d, _ = parseDur(st.Args[0])
+		d, _ = ParseDuration(st.Args[0])
 	case "linger":
 		if n, err := strconv.Atoi(st.Args[0]); err == nil {
 			d = time.Duration(n) * time.Second // a later close may block this long
 		}
 	case "wait":
-		d = barrierWait
+		d = BarrierWait
 		if len(st.Args) == 2 {
-			d = defaultWait
+			d = DefaultWait
 		}
 	case "connect", "accept", "write", "read", "recv", "echo", "ioctl", "kill", "exit":
-		d = defaultWait
+		d = DefaultWait
 	}
 	if v, ok := st.Opts["wait"]; ok {
-		d, _ = parseDur(v)
+		d, _ = ParseDuration(v)
 	}
 	return d
 }
+
+// How long a step waits for the kernel when the scenario names no wait=.
+const (
+	DefaultWait = 2 * time.Second  // read, accept, connect, write
+	BarrierWait = 10 * time.Second // wait NAME
+)

@@ -181,7 +181,7 @@ func (a *Atom) durCmp(f []string) error {
 	if len(f) != 2 || (f[0] != ">" && f[0] != "<") {
 		return fmt.Errorf("expected `dur > DURATION` or `dur < DURATION`")
 	}
-	d, err := parseDur(f[1])
+	d, err := ParseDuration(f[1])
 	a.Cmp, a.Dur = f[0], d
 	return err
 }
@@ -254,7 +254,7 @@ func (a *Atom) elapsed(f []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := parseDur(f[cmp+1])
+	d, err := ParseDuration(f[cmp+1])
 	a.Kind, a.Then, a.Cmp, a.Dur = AtomElapsed, then, f[cmp], d
 	return err
 }
@@ -267,4 +267,12 @@ func thenPacket(f []string, usage string) (*Atom, error) {
 	}
 	b := &Atom{Len: -1, N: 1, Text: strings.Join(f, " ")}
 	return b, b.packet(f[1:])
+}
+
+// MatchFlags matches tcpdump flags exactly, or by prefix with a final "*".
+func MatchFlags(pattern, flags string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return len(flags) >= len(p) && flags[:len(p)] == p
+	}
+	return pattern == flags
 }

@@ -159,11 +159,11 @@ func evalCond(c Cond, evs []Event, wire bool) (ok, known bool, got []string) {
 	return ok && known, known, got
 }
 
-// checkExpects evaluates the scenario's expect lines for a variant.
-func checkExpects(s *Scenario, variant string, evs []Event, wire bool) []Expectation {
+// CheckExpects evaluates the scenario's expect lines for a variant.
+func CheckExpects(s *Scenario, variant string, evs []Event, wire bool) []Expectation {
 	var out []Expectation
 	for _, e := range s.Expects {
-		if !inVariant(e.Variants, variant) {
+		if !InVariant(e.Variants, variant) {
 			continue
 		}
 		ok, known, got := evalCond(e.Cond, evs, wire)
@@ -176,13 +176,13 @@ func checkExpects(s *Scenario, variant string, evs []Event, wire bool) []Expecta
 	return out
 }
 
-// computeVerdicts applies each claim's rules in order: the first whose
+// ComputeVerdicts applies each claim's rules in order: the first whose
 // condition holds gives the verdict. A rule that cannot be decided without
 // packets or states makes the verdict "not observed": never guessed.
-func computeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
+func ComputeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
 	var out []Verdict
 	for _, claim := range s.Claims {
-		v := Verdict{Claim: claim, Verdict: "not observed"}
+		v := Verdict{Claim: claim, Verdict: NotObserved}
 		if t := s.Texts[claim]; t != nil {
 			v.Said, v.SaidZh, v.Why, v.WhyZh = t.Said, t.SaidZh, t.Why, t.WhyZh
 		}
@@ -200,27 +200,27 @@ func computeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verd
 func rulesFor(s *Scenario, claim, variant string) []Rule {
 	var out []Rule
 	for _, r := range s.Rules {
-		if r.Claim == claim && inVariant(r.Variants, variant) {
+		if r.Claim == claim && InVariant(r.Variants, variant) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-func decide(rules []Rule, evs []Event, wire bool) string {
+func decide(rules []Rule, evs []Event, wire bool) VerdictKind {
 	for _, r := range rules {
 		if r.Cond == nil {
 			return r.Verdict
 		}
 		ok, known, _ := evalCond(r.Cond, evs, wire)
 		if !known {
-			return "not observed"
+			return NotObserved
 		}
 		if ok {
 			return r.Verdict
 		}
 	}
-	return "not observed"
+	return NotObserved
 }
 
 // observed describes, from the events, every fact the rules look at.

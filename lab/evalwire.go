@@ -12,7 +12,7 @@ import (
 // wire crafted was sent by no socket and counts only for a condition that
 // asks for `injected`. With a mark, only segments so marked count.
 func (a *Atom) matchPacket(p *Packet) bool {
-	if p == nil || p.From != a.From || p.To != a.To || !matchFlags(a.Flags, p.Flags) || a.Len >= 0 && p.Len != a.Len {
+	if p == nil || p.From != a.From || p.To != a.To || !MatchFlags(a.Flags, p.Flags) || a.Len >= 0 && p.Len != a.Len {
 		return false
 	}
 	if a.Wire != "" {

@@ -106,18 +106,28 @@ type Note struct {
 
 // Verdict compares what a seed claims with what this kernel did.
 type Verdict struct {
-	Claim    string `json:"claim"`    // "C06"
-	Verdict  string `json:"verdict"`  // "agrees", "differs", "partly", "not observed"
-	Said     string `json:"said"`     // the claim, paraphrased, with its seed
-	Observed string `json:"observed"` // what the events show, computed from them
-	Why      string `json:"why,omitempty"`
+	Claim    string      `json:"claim"` // "C06"
+	Verdict  VerdictKind `json:"verdict"`
+	Said     string      `json:"said"`     // the claim, paraphrased, with its seed
+	Observed string      `json:"observed"` // what the events show, computed from them
+	Why      string      `json:"why,omitempty"`
 	// Chinese text for `-lang zh` (the seeds' readers); empty falls back to English.
 	SaidZh string `json:"-"`
 	WhyZh  string `json:"-"`
 }
 
-// ms renders a duration as milliseconds with microsecond precision.
-func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+// VerdictKind says how what the kernel did compares with a seed's claim.
+type VerdictKind string
+
+const (
+	Agrees      VerdictKind = "agrees"       // the kernel does what the seed says
+	Differs     VerdictKind = "differs"      // the kernel corrects the seed
+	Partly      VerdictKind = "partly"       // some of it holds (or runs disagreed)
+	NotObserved VerdictKind = "not observed" // the run could not see what the rules ask
+)
+
+// Millis renders a duration as milliseconds with microsecond precision.
+func Millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 type flat struct {
 	TMs      float64         `json:"t_ms"`
@@ -149,7 +159,7 @@ type flat struct {
 
 // MarshalJSON writes the flat form documented in docs/json-schema.md.
 func (e Event) MarshalJSON() ([]byte, error) {
-	f := flat{TMs: ms(e.T), Kind: e.Kind}
+	f := flat{TMs: Millis(e.T), Kind: e.Kind}
 	switch {
 	case e.Packet != nil:
 		p := e.Packet
@@ -157,12 +167,12 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		f.Seq, f.Ack, f.Len, f.Win = &p.Seq, &p.Ack, &p.Len, &p.Win
 		f.Wire = p.Wire
 		if p.Arrived > 0 {
-			a := ms(p.Arrived)
+			a := Millis(p.Arrived)
 			f.Arrived = &a
 		}
 	case e.Call != nil:
 		c := e.Call
-		d := ms(c.Dur)
+		d := Millis(c.Dur)
 		f.Actor, f.Op, f.Args, f.Result, f.DurMs, f.Data, f.Bytes = c.Actor, c.Op, c.Args, c.Result, &d, c.Data, c.Bytes
 	case e.State != nil:
 		s := e.State

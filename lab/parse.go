@@ -334,13 +334,13 @@ func (p *parser) rule(tags []string, rest string) error {
 	if len(f) < 3 || !claimRE.MatchString(f[0]) {
 		return p.errf("expected `verdict CNN agrees|differs|partly when COND` or `… otherwise`, got %q", rest)
 	}
-	if !slices.Contains([]string{"agrees", "differs", "partly"}, f[1]) {
+	if !slices.Contains([]VerdictKind{Agrees, Differs, Partly}, VerdictKind(f[1])) {
 		return p.errf("verdict must be agrees, differs or partly, got %q", f[1])
 	}
 	if err := p.within(len(p.s.Rules), MaxRules, "verdict lines"); err != nil {
 		return err
 	}
-	r := Rule{Line: p.line, Variants: tags, Claim: f[0], Verdict: f[1]}
+	r := Rule{Line: p.line, Variants: tags, Claim: f[0], Verdict: VerdictKind(f[1])}
 	switch f[2] {
 	case "otherwise":
 		if len(f) != 3 {

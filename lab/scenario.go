@@ -94,8 +94,8 @@ type Rule struct {
 	Line     int
 	Variants []string
 	Claim    string
-	Verdict  string // agrees, differs, partly
-	Cond     Cond   // nil: otherwise
+	Verdict  VerdictKind // Agrees, Differs or Partly
+	Cond     Cond        // nil: otherwise
 }
 
 // ClaimText holds what a seed says about a claim and why the kernel does
@@ -151,7 +151,7 @@ func (a Atom) NeedsRoot() bool {
 	return false
 }
 
-func inVariant(tags []string, v string) bool {
+func InVariant(tags []string, v string) bool {
 	return len(tags) == 0 || v == "" || slices.Contains(tags, v)
 }
 

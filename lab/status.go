@@ -75,7 +75,7 @@ func (l *Loss) String() string {
 	return strings.Join(parts, "; ")
 }
 
-// inconclusiveReason is Result.Reason of a run with losses.
-func inconclusiveReason(l *Loss) string {
+// InconclusiveReason is Result.Reason of a run with losses.
+func InconclusiveReason(l *Loss) string {
 	return "inconclusive, not failed: " + l.String() + "; the timeline may miss packets or states, run it again"
 }

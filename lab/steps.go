@@ -82,7 +82,7 @@ func argCount(s opSpec) string {
 func checkOpt(spec opSpec, k, v string) error {
 	switch {
 	case k == "wait" || k == "every":
-		_, err := parseDur(v)
+		_, err := ParseDuration(v)
 		return err
 	case k == "until":
 		_, err := parseCount(v)
@@ -101,7 +101,7 @@ func checkOpt(spec opSpec, k, v string) error {
 	return fmt.Errorf("unknown option %s=", k)
 }
 
-func stepRefs(st *Step) []string {
+func StepRefs(st *Step) []string {
 	if f := ops[st.Op].refs; f != nil {
 		return f(st)
 	}
@@ -172,24 +172,24 @@ func checkLinger(st *Step) error {
 }
 
 func checkSockopt(st *Step) error {
-	if !slices.Contains(sockOptNames, st.Args[0]) {
-		return fmt.Errorf("socket option %q unknown; known: %s", st.Args[0], strings.Join(sockOptNames, " "))
+	if !slices.Contains(SockOptNames, st.Args[0]) {
+		return fmt.Errorf("socket option %q unknown; known: %s", st.Args[0], strings.Join(SockOptNames, " "))
 	}
 	_, err := parseCount(st.Args[1])
 	return err
 }
 
-// sockOptNames are applied in this order. The timers of a vanished peer
+// SockOptNames are applied in this order. The timers of a vanished peer
 // come last: TCP_USER_TIMEOUT (RFC 5482: how long sent data may stay
 // unacknowledged before the connection is dropped with ETIMEDOUT),
 // SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT (RFC 1122 §4.2.3.6:
 // probes of an idle connection), TCP_LINGER2 (an orphan's FIN-WAIT-2
 // lifetime, tcp_fin_timeout for one socket).
-var sockOptNames = []string{"SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR", "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY",
+var SockOptNames = []string{"SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR", "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY",
 	"TCP_USER_TIMEOUT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_LINGER2"}
 
 func checkDurArg(st *Step) error {
-	_, err := parseDur(st.Args[0])
+	_, err := ParseDuration(st.Args[0])
 	return err
 }
 
@@ -221,9 +221,9 @@ func checkFlags(f string) error {
 	return nil
 }
 
-// parseDur accepts Go durations between 0 and MaxDuration: every wait is
+// ParseDuration accepts Go durations between 0 and MaxDuration: every wait is
 // bounded.
-func parseDur(s string) (time.Duration, error) {
+func ParseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 || d > MaxDuration {
 		return 0, fmt.Errorf("expected a duration such as 300ms (at most %v), got %q", MaxDuration, s)

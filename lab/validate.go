@@ -11,7 +11,7 @@ func (p *parser) checkRefs() error {
 		known[a.Name] = true
 	}
 	for _, st := range p.s.Steps {
-		for _, ref := range stepRefs(&st) {
+		for _, ref := range StepRefs(&st) {
 			if !known[ref] {
 				p.line = st.Line
 				return p.errf("%s names actor %q, which has no steps", st.Op, ref)

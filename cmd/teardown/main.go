@@ -17,9 +17,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tcpteardown/teardown/internal/cli"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 func main() {
+	// A scenario's process actors are this binary started again: run as one
+	// when the lab's runner asked for it.
+	runner.RunIfChild()
 	// SIGINT/SIGTERM cancel ctx: every command cleans up (tracefs instances,
 	// namespaces, sockets) and returns; a second Ctrl-C kills at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

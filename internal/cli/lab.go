@@ -12,6 +12,7 @@ import (
 
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/render"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 func init() {
@@ -79,7 +80,9 @@ func (f *labFlags) check() error {
 	return nil
 }
 
-func (f *labFlags) options() *lab.Options { return &lab.Options{PcapDir: f.pcap, Variant: f.variant} }
+func (f *labFlags) options() *runner.Options {
+	return &runner.Options{PcapDir: f.pcap, Variant: f.variant}
+}
 
 func (f *labFlags) render(env *Env) *render.Options {
 	return &render.Options{Color: env.TTY, Lang: f.lang, Width: diagramWidth(env.Width)}
@@ -142,7 +145,7 @@ func labAll(ctx context.Context, env *Env, f *labFlags) error {
 		return err
 	}
 	t0 := time.Now()
-	res := lab.RunAll(ctx, all, f.options(), f.parallel, func(done, total int, running string) {
+	res := runner.RunAll(ctx, all, f.options(), f.parallel, func(done, total int, running string) {
 		if !f.json {
 			render.Progress(env.Stderr, done, total, running)
 		}
@@ -180,7 +183,7 @@ func labRun(ctx context.Context, env *Env, f *labFlags, names []string) error {
 		}
 		scs = append(scs, s)
 	}
-	res := lab.RunAll(ctx, scs, f.options(), f.parallel, nil)
+	res := runner.RunAll(ctx, scs, f.options(), f.parallel, nil)
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
@@ -227,8 +230,8 @@ func interrupted(err error) error {
 // or written for want of privilege.
 func privilegeNotes(env *Env, f *labFlags, res []lab.Result) {
 	for _, r := range res {
-		if slices.Contains(r.Notes, lab.NoteNeedRoot) {
-			fmt.Fprintf(env.Stderr, "note: %s. Run as root to see them.\n", lab.NoteNeedRoot)
+		if slices.Contains(r.Notes, runner.NoteNeedRoot) {
+			fmt.Fprintf(env.Stderr, "note: %s. Run as root to see them.\n", runner.NoteNeedRoot)
 			if f.pcap != "" {
 				fmt.Fprintf(env.Stderr, "note: -pcap %s: no pcap file was written, because capturing packets needs root.\n", f.pcap)
 			}

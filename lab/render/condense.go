@@ -8,10 +8,10 @@ import (
 )
 
 // verdictOrder is the order verdict kinds are counted and listed in.
-var verdictOrder = []string{"agrees", "differs", "partly", "not observed"}
+var verdictOrder = []string{string(lab.Agrees), string(lab.Differs), string(lab.Partly), string(lab.NotObserved)}
 
 // plural gives the verb form after a count above one ("2 agree").
-var plural = map[string]string{"agrees": "agree", "differs": "differ"}
+var plural = map[string]string{string(lab.Agrees): "agree", string(lab.Differs): "differ"}
 
 // condense squeezes a scenario's verdicts into a table cell: "agrees" when
 // all agree, "differs C06" when all differ (naming the claims), otherwise
@@ -31,16 +31,16 @@ func (o Options) condense(r lab.Result) (string, color) {
 	kinds, claims := groupVerdicts(r.Verdicts)
 	if len(kinds) == 1 {
 		k := kinds[0]
-		if k == "agrees" {
+		if k == string(lab.Agrees) {
 			return o.tr(k), green
 		}
-		return o.tr(k) + " " + strings.Join(claims[k], " "), verdictColor(k)
+		return o.tr(k) + " " + strings.Join(claims[k], " "), verdictColor(lab.VerdictKind(k))
 	}
 	var parts []string
 	for _, k := range kinds {
 		parts = append(parts, o.counted(k, claims[k]))
 	}
-	return strings.Join(parts, ", "), verdictColor(worst(kinds))
+	return strings.Join(parts, ", "), verdictColor(lab.VerdictKind(worst(kinds)))
 }
 
 // groupVerdicts lists the kinds present, in verdictOrder then first-seen
@@ -49,7 +49,7 @@ func groupVerdicts(vs []lab.Verdict) ([]string, map[string][]string) {
 	claims := map[string][]string{}
 	var seen []string
 	for _, v := range vs {
-		k := sanitize(v.Verdict)
+		k := sanitize(string(v.Verdict))
 		if _, ok := claims[k]; !ok {
 			seen = append(seen, k)
 		}
@@ -76,7 +76,7 @@ func (o Options) counted(kind string, claims []string) string {
 		word = plural[kind]
 	}
 	s := fmt.Sprintf("%d %s", len(claims), o.tr(word))
-	if kind != "agrees" {
+	if kind != string(lab.Agrees) {
 		s += " " + strings.Join(claims, " ")
 	}
 	return s
@@ -84,7 +84,7 @@ func (o Options) counted(kind string, claims []string) string {
 
 // worst is the kind that colours a mixed cell: a disagreement first.
 func worst(kinds []string) string {
-	for _, k := range []string{"differs", "partly", "not observed"} {
+	for _, k := range []string{string(lab.Differs), string(lab.Partly), string(lab.NotObserved)} {
 		if contains(kinds, k) {
 			return k
 		}

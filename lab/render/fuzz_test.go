@@ -42,7 +42,7 @@ func FuzzDiagram(f *testing.F) {
 				{T: 5 * time.Millisecond, Note: &lab.Note{Text: text}},
 			},
 			Expects:  []lab.Expectation{{Line: 1, Text: text, Got: data}},
-			Verdicts: []lab.Verdict{{Claim: actor, Verdict: flags, Said: text, Observed: data, Why: args, SaidZh: text}},
+			Verdicts: []lab.Verdict{{Claim: actor, Verdict: lab.VerdictKind(flags), Said: text, Observed: data, Why: args, SaidZh: text}},
 		}
 		var b bytes.Buffer
 		if err := render.Diagram(&b, r, o); err != nil {

@@ -85,7 +85,7 @@ func (o Options) verdicts(p *printer, vs []lab.Verdict) {
 
 func (o Options) verdict(p *printer, v lab.Verdict, claimW int) {
 	indent := 2 + claimW + 2
-	p.line(new(line).put(2, sanitize(v.Claim), bold).put(indent, o.tr(v.Verdict), verdictColor(v.Verdict)))
+	p.line(new(line).put(2, sanitize(v.Claim), bold).put(indent, o.tr(string(v.Verdict)), verdictColor(v.Verdict)))
 	said, why := v.Said, v.Why
 	if o.Lang == "zh" {
 		said, why = orElse(v.SaidZh, said), orElse(v.WhyZh, why)
@@ -106,13 +106,13 @@ func orElse(s, fallback string) string {
 }
 
 // verdictColor: agreement green, disagreement red, in between yellow.
-func verdictColor(v string) color {
+func verdictColor(v lab.VerdictKind) color {
 	switch v {
-	case "agrees":
+	case lab.Agrees:
 		return green
-	case "differs":
+	case lab.Differs:
 		return boldRd
-	case "partly":
+	case lab.Partly:
 		return yellow
 	}
 	return dim

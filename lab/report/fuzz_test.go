@@ -33,7 +33,7 @@ func FuzzReport(f *testing.F) {
 				{Kind: lab.KindNote, Note: &lab.Note{Actor: text, Text: data}},
 				{Kind: lab.KindSnapshot, Snapshot: &lab.Snapshot{Rows: []lab.SockRow{{Actor: text, Timer: data, Local: text}}}},
 			},
-			Verdicts: []lab.Verdict{{Claim: text, Verdict: text, Said: data, SaidZh: text, Observed: data, Why: text}},
+			Verdicts: []lab.Verdict{{Claim: text, Verdict: lab.VerdictKind(text), Said: data, SaidZh: text, Observed: data, Why: text}},
 			Expects:  []lab.Expectation{{Line: n, Text: text, Got: data}},
 		}
 		var svg bytes.Buffer

@@ -29,7 +29,7 @@ func hostile(name string) lab.Result {
 			{T: 4e6, Kind: lab.KindNote, Note: &lab.Note{Actor: evil, Text: evil}},
 			{T: 5e6, Kind: lab.KindSnapshot, Snapshot: &lab.Snapshot{Rows: []lab.SockRow{{Actor: evil, State: tcpstate.TimeWait, Timer: evil, Local: evil}}}},
 		},
-		Verdicts: []lab.Verdict{{Claim: "C01" + evil, Verdict: "agrees" + evil, Said: evil, SaidZh: evil, Observed: evil, Why: evil, WhyZh: evil}},
+		Verdicts: []lab.Verdict{{Claim: "C01" + evil, Verdict: lab.VerdictKind("agrees" + evil), Said: evil, SaidZh: evil, Observed: evil, Why: evil, WhyZh: evil}},
 		Expects:  []lab.Expectation{{Line: 3, Text: evil, Got: evil}},
 	}
 }

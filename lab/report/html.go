@@ -84,16 +84,16 @@ func verdictBadges(vs []lab.Verdict) string {
 	var s []string
 	for _, v := range vs {
 		s = append(s, fmt.Sprintf(`<span class="badge %s" title="%s">%s %s</span>`,
-			verdictClass(v.Verdict), esc(v.Verdict), esc(v.Claim), bi(render.Sanitize(v.Verdict))))
+			verdictClass(v.Verdict), esc(string(v.Verdict)), esc(v.Claim), bi(render.Sanitize(string(v.Verdict)))))
 	}
 	return strings.Join(s, "")
 }
 
 // verdictClass is a CSS class for a verdict word from the scenario file.
-func verdictClass(v string) string {
+func verdictClass(v lab.VerdictKind) string {
 	switch v {
-	case "agrees", "differs", "partly":
-		return v
+	case lab.Agrees, lab.Differs, lab.Partly:
+		return string(v)
 	}
 	return "not-observed"
 }

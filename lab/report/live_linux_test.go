@@ -8,6 +8,7 @@ import (
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/report"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 // TestLiveRun runs the seed's experiment A on this kernel (root: packets
@@ -20,7 +21,7 @@ func TestLiveRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := lab.RunScenario(context.Background(), s, nil)
+	res := runner.RunScenario(context.Background(), s, nil)
 	if len(res) != 1 || res[0].Err != "" {
 		t.Fatalf("run: %+v", res)
 	}

@@ -39,7 +39,7 @@ func (o Options) cards(b *strings.Builder, vs []lab.Verdict) {
 	fmt.Fprintf(b, "<h3>%s</h3>\n<div class=\"cards\">\n", bi("verdicts"))
 	for _, v := range vs {
 		fmt.Fprintf(b, `<article class="card"><header><b>%s</b><span class="badge %s">%s</span></header><dl>`,
-			esc(v.Claim), verdictClass(v.Verdict), bi(render.Sanitize(v.Verdict)))
+			esc(v.Claim), verdictClass(v.Verdict), bi(render.Sanitize(string(v.Verdict))))
 		field := func(word, text string) {
 			if text != "" {
 				fmt.Fprintf(b, "<dt>%s</dt><dd>%s</dd>", bi(word), text)

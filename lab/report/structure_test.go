@@ -14,11 +14,15 @@ import (
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/report"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	runner.RunIfChild() // process actors re-execute this test binary
+	testenv.Main(m)
+}
 
 // structure reads a diagram back as one line per drawn thing, in drawing
 // order: "packet client>server [F.] seq 4 ack 1", "call server read(4096)

@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"net/netip"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/wire"
 	"github.com/tcpteardown/teardown/tcpstate"
 	"github.com/tcpteardown/teardown/trace"
@@ -20,7 +21,7 @@ import (
 // which actor owns which address pair.
 type Recording struct {
 	Start       time.Time
-	Calls       []Event
+	Calls       []lab.Event
 	Segments    []capture.Segment
 	Wire        []wire.Event // a wire scenario's packets: the wire is the capture point
 	Transitions []trace.Transition
@@ -31,8 +32,8 @@ type Recording struct {
 // packet addresses replaced by actor names and sequence numbers made
 // relative to each direction's first sequence number, as tcpdump prints
 // them.
-func Timeline(rec *Recording) []Event {
-	evs := append([]Event(nil), rec.Calls...)
+func Timeline(rec *Recording) []lab.Event {
+	evs := append([]lab.Event(nil), rec.Calls...)
 	evs = append(evs, packetEvents(rec)...)
 	evs = append(evs, wirePackets(rec)...)
 	evs = append(evs, stateEvents(rec)...)
@@ -40,21 +41,21 @@ func Timeline(rec *Recording) []Event {
 	return evs
 }
 
-func packetEvents(rec *Recording) []Event {
+func packetEvents(rec *Recording) []lab.Event {
 	isn := map[[2]netip.AddrPort]uint32{}
 	segs := slices.Clone(rec.Segments)
 	// Relative numbers need each direction's first segment first.
 	slices.SortStableFunc(segs, func(a, b capture.Segment) int { return a.Time.Compare(b.Time) })
-	var out []Event
+	var out []lab.Event
 	for _, s := range segs {
-		p := &Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win}
+		p := &lab.Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win}
 		p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
 		if s.Proto == capture.TCP {
 			p.Flags = s.Flags.String()
 			p.Seq, p.Ack = relSeq(isn, s)
 		}
 		p.Info = packetInfo(s)
-		out = append(out, Event{T: s.Time.Sub(rec.Start), Kind: KindPacket, Packet: p})
+		out = append(out, lab.Event{T: s.Time.Sub(rec.Start), Kind: lab.KindPacket, Packet: p})
 	}
 	return out
 }
@@ -108,9 +109,9 @@ func packetInfo(s capture.Segment) string {
 // known by its (local, remote) pair; the first SYN-SENT has no local port
 // yet, so its owner is the actor whose connect() it belongs to. Resets are
 // attached to the state change they cause.
-func stateEvents(rec *Recording) []Event {
+func stateEvents(rec *Recording) []lab.Event {
 	rs := resetState{pending: map[connKey]string{}, lastClose: map[connKey]closeRef{}}
-	var out []Event
+	var out []lab.Event
 	for _, t := range rec.Transitions {
 		name := ""
 		if t.Local.Port() == 0 {
@@ -149,29 +150,29 @@ type closeRef struct {
 // may be traced and still be paired.
 const sentResetWindow = 5 * time.Millisecond
 
-func (rs *resetState) event(t trace.Transition, name string, out []Event) (Event, bool) {
+func (rs *resetState) event(t trace.Transition, name string, out []lab.Event) (lab.Event, bool) {
 	key := connKey{t.Local, t.Remote}
 	switch t.Kind {
 	case trace.ResetReceived:
 		rs.pending[key] = "received"
 	case trace.ResetSent:
 		if t.Skaddr == 0 {
-			return Event{Kind: KindNote, Note: &Note{Actor: name, Text: "kernel sent RST (no socket)"}}, true
+			return lab.Event{Kind: lab.KindNote, Note: &lab.Note{Actor: name, Text: "kernel sent RST (no socket)"}}, true
 		}
 		if c, ok := rs.lastClose[key]; ok && out[c.idx].State.Reset == "" && t.Time.Sub(c.at) < sentResetWindow {
 			out[c.idx].State.Reset = "sent"
-			return Event{}, false
+			return lab.Event{}, false
 		}
 		rs.pending[key] = "sent"
 	case trace.StateChange:
-		st := &State{Actor: name, From: t.From, To: t.To, Inferred: t.Inferred, Reset: rs.pending[key]}
+		st := &lab.State{Actor: name, From: t.From, To: t.To, Inferred: t.Inferred, Reset: rs.pending[key]}
 		delete(rs.pending, key)
 		if t.To == tcpstate.Close {
 			rs.lastClose[key] = closeRef{len(out), t.Time}
 		}
-		return Event{Kind: KindState, State: st}, true
+		return lab.Event{Kind: lab.KindState, State: st}, true
 	}
-	return Event{}, false
+	return lab.Event{}, false
 }
 
 // connectingActor attributes a SYN-SENT transition whose socket never got
@@ -188,6 +189,45 @@ func connectingActor(rec *Recording, t trace.Transition) string {
 		}
 		if best < 0 || e.T-at < best {
 			best, name = e.T-at, c.Actor
+		}
+	}
+	return name
+}
+
+// SockRef ties an address pair to the actor that owns the socket, so that
+// packets and transitions can be drawn in that actor's lane. Remote is
+// invalid for listeners and unconnected UDP sockets.
+type SockRef struct {
+	Local, Remote netip.AddrPort
+	Actor         string
+	T             time.Duration // when it was registered (0: before the start)
+}
+
+// lookupActor finds the owner of the socket local→remote: an exact pair
+// first (an accepted socket), else a socket bound to local alone (the
+// listener a SYN arrives at).
+func lookupActor(socks []SockRef, local, remote netip.AddrPort) string {
+	return lookupActorAt(socks, local, remote, -1)
+}
+
+// lookupActorAt is lookupActor for an event at time at (since the start;
+// < 0: any time). When several actors bound the same local address one
+// after the other (a restarted listener), the last one registered by then
+// owns it; sockets are registered just after the call that made them, so
+// a few milliseconds of slack are allowed.
+func lookupActorAt(socks []SockRef, local, remote netip.AddrPort, at time.Duration) string {
+	for _, s := range socks {
+		if s.Local == local && s.Remote == remote && remote.IsValid() {
+			return s.Actor
+		}
+	}
+	name, best := "", time.Duration(-1)
+	for _, s := range socks {
+		if s.Local != local {
+			continue
+		}
+		if name == "" || at >= 0 && s.T <= at+5*time.Millisecond && s.T > best {
+			name, best = s.Actor, s.T
 		}
 	}
 	return name

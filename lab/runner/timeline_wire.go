@@ -1,9 +1,10 @@
-package lab
+package runner
 
 import (
 	"net/netip"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/wire"
 )
 
@@ -14,10 +15,10 @@ import (
 // arrival time. Packets that are neither TCP nor UDP nor an ICMP error
 // (the IPv6 hosts' own multicast listener reports) are left out: they
 // belong to no actor.
-func wirePackets(rec *Recording) []Event {
+func wirePackets(rec *Recording) []lab.Event {
 	isn := map[[2]netip.AddrPort]uint32{}
-	pending := map[*byte]*Packet{} // a delayed packet, by its frame, until it is delivered
-	var out []Event
+	pending := map[*byte]*lab.Packet{} // a delayed packet, by its frame, until it is delivered
+	var out []lab.Event
 	for _, we := range rec.Wire {
 		s := we.Seg
 		if s.Proto == capture.ProtoInvalid || len(s.Raw) == 0 {
@@ -32,16 +33,16 @@ func wirePackets(rec *Recording) []Event {
 		}
 		s.Time = we.Time
 		p := wirePacket(rec, isn, s, we.Action)
-		if p.Wire == WireDelayed {
+		if p.Wire == lab.WireDelayed {
 			pending[&s.Raw[0]] = p
 		}
-		out = append(out, Event{T: we.Time.Sub(rec.Start), Kind: KindPacket, Packet: p})
+		out = append(out, lab.Event{T: we.Time.Sub(rec.Start), Kind: lab.KindPacket, Packet: p})
 	}
 	return out
 }
 
-func wirePacket(rec *Recording, isn map[[2]netip.AddrPort]uint32, s capture.Segment, act wire.Action) *Packet {
-	p := &Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win, Wire: wireMark(act)}
+func wirePacket(rec *Recording, isn map[[2]netip.AddrPort]uint32, s capture.Segment, act wire.Action) *lab.Packet {
+	p := &lab.Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win, Wire: wireMark(act)}
 	p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
 	if s.Proto == capture.TCP {
 		p.Flags = s.Flags.String()
@@ -56,13 +57,13 @@ func wirePacket(rec *Recording, isn map[[2]netip.AddrPort]uint32, s capture.Segm
 func wireMark(a wire.Action) string {
 	switch a {
 	case wire.Dropped:
-		return WireDropped
+		return lab.WireDropped
 	case wire.Delayed, wire.Held:
-		return WireDelayed
+		return lab.WireDelayed
 	case wire.Duplicated:
-		return WireDuplicated
+		return lab.WireDuplicated
 	case wire.Injected:
-		return WireInjected
+		return lab.WireInjected
 	}
 	return ""
 }

@@ -1,4 +1,4 @@
-package lab_test
+package runner_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 // The state tracepoints are global, so a run's tracer would see another
@@ -36,7 +37,7 @@ server: close
 		t.Fatal(err)
 	}
 	done := make(chan []lab.Result, 1)
-	go func() { done <- lab.RunScenario(context.Background(), s, nil) }()
+	go func() { done <- runner.RunScenario(context.Background(), s, nil) }()
 	// Scan the host's ports until the run ends: a fixed wait for "inside
 	// the client's sleep" missed it when setup took longer under load.
 	taken := map[uint16]bool{}

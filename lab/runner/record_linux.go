@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"context"
@@ -11,16 +11,10 @@ import (
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/internal/safefile"
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/sockdiag"
 	"github.com/tcpteardown/teardown/trace"
 )
-
-func init() {
-	wireRecorder = startWire
-	socketTable = listSockets
-	pcapCreate = openPcap
-	pcapWrite = writePcap
-}
 
 // drainWait bounds how long stopping the recorders waits for the capture
 // to hand over its end marker. The marker normally comes back within a
@@ -93,13 +87,13 @@ func startWire(r *run) (func(), error) {
 // before it has been read.
 func (r *run) drain(m *marker) {
 	if err := m.send(); err != nil {
-		r.lose(func(l *Loss) { l.RecorderErr = "capture end marker: " + err.Error() })
+		r.lose(func(l *lab.Loss) { l.RecorderErr = "capture end marker: " + err.Error() })
 		return
 	}
 	select {
 	case <-m.seen:
 	case <-time.After(drainWait):
-		r.lose(func(l *Loss) { l.Undrained = true })
+		r.lose(func(l *lab.Loss) { l.Undrained = true })
 	case <-r.outer.Done(): // an actor that failed still wants its last packets shown
 	}
 }
@@ -109,10 +103,10 @@ func (r *run) drain(m *marker) {
 func (r *run) countLoss(c *capture.Capture, t *trace.Tracer) {
 	st, err := c.Stats()
 	if err != nil {
-		r.lose(func(l *Loss) { l.RecorderErr = err.Error() })
+		r.lose(func(l *lab.Loss) { l.RecorderErr = err.Error() })
 	}
 	if st.Drops > 0 || t.Lost() > 0 {
-		r.lose(func(l *Loss) { l.CaptureDrops, l.TraceLost = st.Drops, t.Lost() })
+		r.lose(func(l *lab.Loss) { l.CaptureDrops, l.TraceLost = st.Drops, t.Lost() })
 	}
 }
 
@@ -203,7 +197,7 @@ func writePcap(f *os.File, segs []capture.Segment) error {
 }
 
 // listSockets reads the socket table of the scenario's namespace.
-func listSockets(r *run) ([]SockRow, error) {
+func listSockets(r *run) ([]lab.SockRow, error) {
 	f := sockdiag.Filter{Ports: r.ports()}
 	if r.ns != nil {
 		f.NetNS = int(r.ns.Handle())
@@ -214,10 +208,10 @@ func listSockets(r *run) ([]SockRow, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rows := make([]SockRow, 0, len(socks))
+	rows := make([]lab.SockRow, 0, len(socks))
 	for _, s := range socks {
-		rows = append(rows, SockRow{Actor: lookupActor(r.socks, s.Local, s.Remote), State: s.State,
-			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer.String(), Expiry: ms(s.Expires),
+		rows = append(rows, lab.SockRow{Actor: lookupActor(r.socks, s.Local, s.Remote), State: s.State,
+			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer.String(), Expiry: lab.Millis(s.Expires),
 			Orphan: s.Orphan, Local: s.Local.String(), Remote: s.Remote.String()})
 	}
 	return rows, nil

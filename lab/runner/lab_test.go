@@ -1,4 +1,4 @@
-package lab_test
+package runner_test
 
 import (
 	"context"
@@ -13,9 +13,13 @@ import (
 
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	runner.RunIfChild() // process actors re-execute this test binary
+	testenv.Main(m)
+}
 
 // catalogNames are the scenarios of SCENARIOS.md: the names are stable and
 // the catalog must hold every one of them.
@@ -82,7 +86,7 @@ func TestCatalog(t *testing.T) {
 	}
 	var first map[string][]string
 	for i := range runs {
-		res := lab.RunAll(context.Background(), all, nil, 0, nil)
+		res := runner.RunAll(context.Background(), all, nil, 0, nil)
 		checkResults(t, i, res)
 		sig := signatures(res)
 		if i == 0 {

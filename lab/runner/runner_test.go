@@ -1,4 +1,4 @@
-package lab_test
+package runner_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 // blocking is a scenario whose steps block for 30 s: an in-process read,
@@ -45,7 +46,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 	timer := time.AfterFunc(500*time.Millisecond, cancel)
 	defer timer.Stop()
 	t0 := time.Now()
-	res := lab.RunAll(ctx, []*lab.Scenario{s}, nil, 1, nil)
+	res := runner.RunAll(ctx, []*lab.Scenario{s}, nil, 1, nil)
 	if d := time.Since(t0); d > 10*time.Second {
 		t.Errorf("a cancelled run took %v; its steps block for 30 s and must be cut short", d)
 	}
@@ -74,7 +75,7 @@ func TestCancelledBeforeStart(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res := lab.RunAll(ctx, []*lab.Scenario{s, s}, nil, 1, nil)
+	res := runner.RunAll(ctx, []*lab.Scenario{s, s}, nil, 1, nil)
 	for _, r := range res {
 		if r.Status != lab.StatusInterrupted || len(r.Events) > 0 {
 			t.Errorf("%s: status %q with %d events; want interrupted with none", r.Name, r.Status, len(r.Events))
@@ -144,10 +145,10 @@ func TestPcapFilesAreSafe(t *testing.T) {
 	if err := os.Symlink(target, filepath.Join(dir, "seed-close.pcap")); err != nil {
 		t.Fatal(err)
 	}
-	o := &lab.Options{PcapDir: dir}
+	o := &runner.Options{PcapDir: dir}
 	var paths []string
 	for range 2 {
-		res := lab.RunScenario(context.Background(), s, o)
+		res := runner.RunScenario(context.Background(), s, o)
 		if res[0].Err != "" || res[0].Pcap == "" {
 			t.Fatalf("run: error %q, pcap %q", res[0].Err, res[0].Pcap)
 		}
@@ -167,7 +168,7 @@ func TestPcapFilesAreSafe(t *testing.T) {
 
 	escape := *s
 	escape.Name = "../escape"
-	res := lab.RunScenario(context.Background(), &escape, o)
+	res := runner.RunScenario(context.Background(), &escape, o)
 	if !strings.Contains(res[0].Err, "pcap") || res[0].Status != lab.StatusFailed {
 		t.Errorf("scenario named %q: status %q, error %q; want a pcap error", escape.Name, res[0].Status, res[0].Err)
 	}

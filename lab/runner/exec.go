@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"errors"
@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // request is a step with the actor names resolved into addresses: what a
 // child process needs to execute it.
 type request struct {
-	Step Step
+	Step lab.Step
 	Addr netip.AddrPort
 }
 
@@ -24,36 +25,12 @@ var (
 	loopback     = netip.MustParseAddr("127.0.0.1")
 )
 
-// execFuncs are the socket steps; each returns the calls it made. It is a
-// variable initialised before any init function runs, because a child
-// process uses it from init (child.go).
-var execFuncs = map[string]func(a *actor, req *request) []Call{
-	"listen": (*actor).listen, "connect": (*actor).connect, "accept": (*actor).accept,
-	"write": (*actor).write, "send": (*actor).send, "sendto": (*actor).sendto,
-	"read": (*actor).read, "recv": (*actor).recv, "shutdown": (*actor).shutdown,
-	"close": (*actor).close, "abort": (*actor).abort, "linger": (*actor).linger,
-	"setsockopt": (*actor).setsockopt, "ioctl": (*actor).ioctl, "nonblock": (*actor).setNonblock,
-	"dup": (*actor).dupFD, "use": (*actor).use, "udp": (*actor).udpSock,
-	"disconnect": (*actor).disconnect, "getsockname": (*actor).sockName,
-	"getpeername": (*actor).peerName, "wait": (*actor).waitState, "sigpipe": (*actor).sigpipe,
-	"exit": (*actor).exitStep, "echo": (*actor).echo,
-}
-
-// exec runs one socket step and returns the calls it made, timed.
-func (a *actor) exec(req *request) []Call {
-	fn, ok := execFuncs[req.Step.Op]
-	if !ok {
-		return []Call{{Op: req.Step.Op, Result: "unsupported here"}}
-	}
-	return fn(a, req)
-}
-
 // timed runs fn as one call and fills in its duration and result.
-func timed(op, args string, fn func() (string, error)) Call {
+func timed(op, args string, fn func() (string, error)) lab.Call {
 	t0 := time.Now()
 	res, err := fn()
 	end := time.Now()
-	c := Call{Op: op, Args: args, Dur: end.Sub(t0), Result: res, At: end}
+	c := lab.Call{Op: op, Args: args, Dur: end.Sub(t0), Result: res, At: end}
 	if err != nil {
 		c.Result = errResult(err)
 	}
@@ -70,12 +47,12 @@ func errResult(err error) string {
 	return result(0, err)
 }
 
-func waitOpt(st *Step) time.Duration {
+func waitOpt(st *lab.Step) time.Duration {
 	if v, ok := st.Opts["wait"]; ok {
-		d, _ := parseDur(v)
+		d, _ := lab.ParseDuration(v)
 		return d
 	}
-	return defaultWait
+	return lab.DefaultWait
 }
 
 func (a *actor) socket(typ int) (int, error) {
@@ -86,8 +63,8 @@ func (a *actor) socket(typ int) (int, error) {
 }
 
 // sockOpts applies the SO_* options of a step, in name order.
-func sockOpts(fd int, st *Step) error {
-	for _, name := range sockOptNames {
+func sockOpts(fd int, st *lab.Step) error {
+	for _, name := range lab.SockOptNames {
 		if v, ok := st.Opts[name]; ok {
 			n, _ := strconv.Atoi(v)
 			if err := sys.SetSockInt(fd, name, n); err != nil {
@@ -98,7 +75,7 @@ func sockOpts(fd int, st *Step) error {
 	return nil
 }
 
-func (a *actor) listen(req *request) []Call {
+func (a *actor) listen(req *request) []lab.Call {
 	st := &req.Step
 	backlog := 128
 	if v, ok := st.Opts["backlog"]; ok {
@@ -106,9 +83,9 @@ func (a *actor) listen(req *request) []Call {
 	}
 	fd := a.prebound
 	a.prebound = -1
-	var calls []Call
+	var calls []lab.Call
 	if fd < 0 {
-		var bindCall Call
+		var bindCall lab.Call
 		fd, bindCall = a.bindNew(req)
 		if calls = append(calls, bindCall); bindCall.Result != "ok" {
 			// As in a C program, the socket outlives its failed bind: a
@@ -125,14 +102,14 @@ func (a *actor) listen(req *request) []Call {
 
 // bindNew makes a listener socket at listen time (`listen port=NAME`): the
 // bind is then a call of the scenario, and EADDRINUSE an answer.
-func (a *actor) bindNew(req *request) (int, Call) {
+func (a *actor) bindNew(req *request) (int, lab.Call) {
 	fd, err := a.socket(sys.Stream)
 	if err != nil {
-		return -1, Call{Op: "socket", Result: errResult(err)}
+		return -1, lab.Call{Op: "socket", Result: errResult(err)}
 	}
 	if err := sockOpts(fd, &req.Step); err != nil {
 		closeSock(fd)
-		return -1, Call{Op: "setsockopt", Result: errResult(err)}
+		return -1, lab.Call{Op: "setsockopt", Result: errResult(err)}
 	}
 	addr := req.Addr
 	if !addr.IsValid() {
@@ -142,9 +119,9 @@ func (a *actor) bindNew(req *request) (int, Call) {
 	return fd, c
 }
 
-func (a *actor) connect(req *request) []Call {
+func (a *actor) connect(req *request) []lab.Call {
 	if a.udpMode {
-		return []Call{timed("connect", req.Addr.String(), func() (string, error) {
+		return []lab.Call{timed("connect", req.Addr.String(), func() (string, error) {
 			return "ok", sys.Connect(a.fd, req.Addr)
 		})}
 	}
@@ -153,7 +130,7 @@ func (a *actor) connect(req *request) []Call {
 		err = sockOpts(fd, &req.Step)
 	}
 	if err != nil {
-		return []Call{{Op: "socket", Result: errResult(err)}}
+		return []lab.Call{{Op: "socket", Result: errResult(err)}}
 	}
 	a.fd, a.orig = fd, fd
 	nb := len(req.Step.Args) == 2
@@ -161,7 +138,7 @@ func (a *actor) connect(req *request) []Call {
 	if nb {
 		args += " nonblock"
 	}
-	return []Call{timed("connect", args, func() (string, error) { return "ok", a.connectFD(req.Addr, nb, waitOpt(&req.Step)) })}
+	return []lab.Call{timed("connect", args, func() (string, error) { return "ok", a.connectFD(req.Addr, nb, waitOpt(&req.Step)) })}
 }
 
 // connectFD connects like a blocking connect(2), but bounded by wait: the
@@ -186,8 +163,8 @@ func (a *actor) connectFD(to netip.AddrPort, nonblock bool, wait time.Duration) 
 	return sys.SockError(a.fd)
 }
 
-func (a *actor) accept(req *request) []Call {
-	return []Call{timed("accept", "", func() (string, error) {
+func (a *actor) accept(req *request) []lab.Call {
+	return []lab.Call{timed("accept", "", func() (string, error) {
 		if a.listener < 0 {
 			return "", errNoSock
 		}

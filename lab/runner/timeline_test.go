@@ -1,4 +1,4 @@
-package lab_test
+package runner_test
 
 import (
 	"net/netip"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/runner"
 	"github.com/tcpteardown/teardown/tcpstate"
 	"github.com/tcpteardown/teardown/trace"
 )
@@ -17,7 +18,7 @@ var (
 	t0    = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	cliAP = netip.MustParseAddrPort("127.0.0.1:40000")
 	srvAP = netip.MustParseAddrPort("127.0.0.1:9527")
-	socks = []lab.SockRef{{Local: srvAP, Actor: "server"}, {Local: cliAP, Remote: srvAP, Actor: "client"}, {Local: srvAP, Remote: cliAP, Actor: "server"}}
+	socks = []runner.SockRef{{Local: srvAP, Actor: "server"}, {Local: cliAP, Remote: srvAP, Actor: "client"}, {Local: srvAP, Remote: cliAP, Actor: "server"}}
 	msAt  = func(ms float64) time.Time { return t0.Add(time.Duration(ms * 1e6)) }
 	seg   = func(ms float64, from, to netip.AddrPort, f capture.Flags, seq, ack uint32, n int) capture.Segment {
 		return capture.Segment{Time: msAt(ms), Proto: capture.TCP, Src: from, Dst: to, Flags: f, Seq: seq, Ack: ack, Len: n}
@@ -27,7 +28,7 @@ var (
 // TestTimeline builds a timeline from a synthetic recording: the seed's
 // experiment A reduced to its packets and one transition.
 func TestTimeline(t *testing.T) {
-	rec := &lab.Recording{
+	rec := &runner.Recording{
 		Start: t0,
 		Calls: []lab.Event{{T: 2 * time.Millisecond, Kind: lab.KindCall, Call: &lab.Call{Actor: "client", Op: "close", Result: "ok"}}},
 		Segments: []capture.Segment{
@@ -49,7 +50,7 @@ func TestTimeline(t *testing.T) {
 		Seq, Ack              uint32
 	}
 	var got []row
-	for _, e := range lab.Timeline(rec) {
+	for _, e := range runner.Timeline(rec) {
 		r := row{T: e.T, Kind: e.Kind}
 		switch {
 		case e.Packet != nil:
@@ -126,7 +127,7 @@ func TestConditions(t *testing.T) {
 // change, not on whichever state change comes next.
 func TestTimelineResetAttribution(t *testing.T) {
 	otherAP := netip.MustParseAddrPort("127.0.0.1:40001")
-	rec := &lab.Recording{
+	rec := &runner.Recording{
 		Start: t0,
 		Transitions: []trace.Transition{
 			// client aborts: CLOSE first, then tcp_send_reset.
@@ -140,10 +141,10 @@ func TestTimelineResetAttribution(t *testing.T) {
 			// an RST for no socket at all becomes a note.
 			{Time: msAt(2), Kind: trace.ResetSent, Local: srvAP, Remote: cliAP},
 		},
-		Sockets: append(socks, lab.SockRef{Local: otherAP, Remote: srvAP, Actor: "c2"}),
+		Sockets: append(socks, runner.SockRef{Local: otherAP, Remote: srvAP, Actor: "c2"}),
 	}
 	var got []string
-	for _, e := range lab.Timeline(rec) {
+	for _, e := range runner.Timeline(rec) {
 		switch {
 		case e.State != nil:
 			got = append(got, e.State.Actor+" "+e.State.To.String()+" reset="+e.State.Reset)

@@ -1,31 +1,16 @@
-package lab
+package runner
 
 import (
 	"fmt"
 	"os"
 	"slices"
 
-	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // NoteNeedRoot is the note a Result carries when packets and states were
 // not recorded because the process is not root.
 const NoteNeedRoot = "packets and states were not recorded: capturing packets and tracing states need root (AF_PACKET and tracefs); the calls and their results were recorded"
-
-// wireRecorder starts packet capture and state tracing on the run's ports
-// and returns the function that stops them. It is set by record_linux.go
-// once the recorder packages are available on this platform.
-var wireRecorder func(r *run) (stop func(), err error)
-
-// socketTable, when set, reads the socket table for the run's ports.
-var socketTable func(r *run) ([]SockRow, error)
-
-// pcapCreate and pcapWrite make and fill the -pcap file of a run; set by
-// record_linux.go.
-var (
-	pcapCreate func(r *run) (*os.File, string, error)
-	pcapWrite  func(f *os.File, segs []capture.Segment) error
-)
 
 // startRecorders starts what this process may record. Without root the
 // run goes on with calls only and says so once. Only a -pcap file that
@@ -38,11 +23,8 @@ func (r *run) startRecorders() (func(), error) {
 	case os.Geteuid() != 0:
 		r.notes = append(r.notes, NoteNeedRoot)
 		return noop, nil
-	case wireRecorder == nil:
-		r.notes = append(r.notes, "packet capture and state tracing are not available on this platform")
-		return noop, nil
 	}
-	stop, err := wireRecorder(r)
+	stop, err := startWire(r)
 	if err != nil {
 		r.notes = append(r.notes, "recorders failed, packets and states not recorded: "+err.Error())
 		return noop, nil
@@ -51,7 +33,7 @@ func (r *run) startRecorders() (func(), error) {
 	if r.opts.PcapDir == "" {
 		return stop, nil
 	}
-	f, path, err := pcapCreate(r)
+	f, path, err := openPcap(r)
 	if err != nil {
 		stop()
 		return noop, err
@@ -62,7 +44,7 @@ func (r *run) startRecorders() (func(), error) {
 		r.mu.Lock()
 		segs := r.segs
 		r.mu.Unlock()
-		err := pcapWrite(f, segs)
+		err := writePcap(f, segs)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -73,32 +55,28 @@ func (r *run) startRecorders() (func(), error) {
 }
 
 // lose records a loss of the recorders.
-func (r *run) lose(fn func(*Loss)) {
+func (r *run) lose(fn func(*lab.Loss)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.loss == nil {
-		r.loss = &Loss{}
+		r.loss = &lab.Loss{}
 	}
 	fn(r.loss)
 }
 
 // snapshot records the socket table for the run's ports now.
 func (r *run) snapshot() {
-	if socketTable == nil {
-		r.note("", "socket table not available")
-		return
-	}
-	rows, err := socketTable(r)
+	rows, err := listSockets(r)
 	if err != nil {
 		r.note("", "socket table: %v", err)
 		return
 	}
-	r.record(Event{Kind: KindSnapshot, Snapshot: &Snapshot{Rows: rows}})
+	r.record(lab.Event{Kind: lab.KindSnapshot, Snapshot: &lab.Snapshot{Rows: rows}})
 }
 
 // finish turns the recording into the Result: timeline, expectations,
 // verdicts, status.
-func (r *run) finish(res *Result) {
+func (r *run) finish(res *lab.Result) {
 	r.mu.Lock()
 	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Transitions: r.trans, Sockets: r.socks}
 	res.Loss = r.loss
@@ -107,29 +85,29 @@ func (r *run) finish(res *Result) {
 	res.Events = Timeline(rec)
 	res.Notes = r.notes
 	res.Pcap = r.pcap
-	res.Expects = checkExpects(r.s, r.variant, res.Events, r.wire)
-	res.Verdicts = computeVerdicts(r.s, r.variant, res.Events, r.wire)
+	res.Expects = lab.CheckExpects(r.s, r.variant, res.Events, r.wire)
+	res.Verdicts = lab.ComputeVerdicts(r.s, r.variant, res.Events, r.wire)
 	setStatus(res)
 }
 
 // setStatus decides Passed and Status from the expectations, the error and
 // the losses. Losses come before failures: an expectation that failed on a
 // timeline missing packets says nothing about the kernel.
-func setStatus(res *Result) {
+func setStatus(res *lab.Result) {
 	res.Passed = res.Err == "" && allHeld(res.Expects)
 	switch {
 	case res.Err != "":
-		res.Status = StatusFailed
+		res.Status = lab.StatusFailed
 	case res.Loss.Any():
-		res.Status, res.Reason = StatusInconclusive, inconclusiveReason(res.Loss)
+		res.Status, res.Reason = lab.StatusInconclusive, lab.InconclusiveReason(res.Loss)
 	case res.Passed:
-		res.Status = StatusPassed
+		res.Status = lab.StatusPassed
 	default:
-		res.Status = StatusFailed
+		res.Status = lab.StatusFailed
 	}
 }
 
-func allHeld(es []Expectation) bool {
+func allHeld(es []lab.Expectation) bool {
 	for _, e := range es {
 		if !e.OK && !e.Skipped {
 			return false

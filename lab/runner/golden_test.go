@@ -1,4 +1,4 @@
-package lab_test
+package runner_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/render"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
@@ -41,7 +42,7 @@ func TestRealDiagramGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var res []lab.Result
-			stall := stalled(func() { res = lab.RunScenario(context.Background(), s, nil) })
+			stall := stalled(func() { res = runner.RunScenario(context.Background(), s, nil) })
 			if len(res) != 1 || res[0].Err != "" {
 				t.Fatalf("run: %+v", res)
 			}

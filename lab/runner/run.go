@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/internal/netns"
+	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/trace"
 )
 
@@ -32,15 +33,15 @@ type Options struct {
 // RunScenario runs every variant of s (or the one chosen in o) and returns
 // one Result each. Errors of the scenario itself (a socket that cannot be
 // made, a missing privilege) are reported in Result.Err.
-func RunScenario(ctx context.Context, s *Scenario, o *Options) []Result {
+func RunScenario(ctx context.Context, s *lab.Scenario, o *Options) []lab.Result {
 	if o == nil {
 		o = &Options{}
 	}
 	vs := s.Variants
 	if len(vs) == 0 {
-		vs = []Variant{{}}
+		vs = []lab.Variant{{}}
 	}
-	var chosen []Variant
+	var chosen []lab.Variant
 	for _, v := range vs {
 		if o.Variant == "" || v.Name == o.Variant {
 			chosen = append(chosen, v)
@@ -51,7 +52,7 @@ func RunScenario(ctx context.Context, s *Scenario, o *Options) []Result {
 
 // run is one execution of one variant of a scenario.
 type run struct {
-	s       *Scenario
+	s       *lab.Scenario
 	variant string
 	opts    *Options
 	ctx     context.Context // ends when the run is cancelled or an actor fails
@@ -61,7 +62,7 @@ type run struct {
 	start   time.Time
 
 	mu       sync.Mutex
-	calls    []Event // calls and notes, as they happen
+	calls    []lab.Event // calls and notes, as they happen
 	socks    []SockRef
 	segs     []capture.Segment
 	trans    []trace.Transition
@@ -74,27 +75,18 @@ type run struct {
 	listenAt map[string]netip.AddrPort
 	udpAt    map[string]netip.AddrPort
 	claimed  []int     // host sockets holding the run's ports (bindPort)
-	loss     *Loss     // what the recorders lost (guarded by mu)
+	loss     *lab.Loss // what the recorders lost (guarded by mu)
 	moments  []float64 // when scripted sleeps ended, ms since start (guarded by mu)
 	pcap     string    // the -pcap file written
 }
 
-// SockRef ties an address pair to the actor that owns the socket, so that
-// packets and transitions can be drawn in that actor's lane. Remote is
-// invalid for listeners and unconnected UDP sockets.
-type SockRef struct {
-	Local, Remote netip.AddrPort
-	Actor         string
-	T             time.Duration // when it was registered (0: before the start)
-}
-
-func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result {
-	res := Result{Name: s.Name, Variant: v.Name, Title: s.Title, Claims: s.Claims}
+func runVariant(ctx context.Context, s *lab.Scenario, v lab.Variant, o *Options) lab.Result {
+	res := lab.Result{Name: s.Name, Variant: v.Name, Title: s.Title, Claims: s.Claims}
 	for _, a := range s.Actors {
 		res.Actors = append(res.Actors, a.Name)
 	}
 	if err := ctx.Err(); err != nil {
-		res.Status, res.Reason = StatusInterrupted, "not run: "+err.Error()
+		res.Status, res.Reason = lab.StatusInterrupted, "not run: "+err.Error()
 		return res
 	}
 	r := newRun(ctx, s, v.Name, o)
@@ -105,9 +97,9 @@ func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result 
 		err = r.execute()
 	}
 	res.Duration = time.Since(t0)
-	if errors.Is(err, ErrNeedsRoot) {
+	if errors.Is(err, lab.ErrNeedsRoot) {
 		// Nothing ran: no expectation is checked and no verdict given.
-		res.Status, res.Reason, res.Duration = StatusSkipped, err.Error(), 0
+		res.Status, res.Reason, res.Duration = lab.StatusSkipped, err.Error(), 0
 		return res
 	}
 	if err != nil {
@@ -115,12 +107,12 @@ func runVariant(ctx context.Context, s *Scenario, v Variant, o *Options) Result 
 	}
 	r.finish(&res)
 	if err := ctx.Err(); err != nil {
-		res.Status, res.Passed, res.Reason = StatusInterrupted, false, "stopped before the end: "+err.Error()
+		res.Status, res.Passed, res.Reason = lab.StatusInterrupted, false, "stopped before the end: "+err.Error()
 	}
 	return res
 }
 
-func newRun(ctx context.Context, s *Scenario, variant string, o *Options) *run {
+func newRun(ctx context.Context, s *lab.Scenario, variant string, o *Options) *run {
 	r := &run{s: s, variant: variant, opts: o, segCh: make(chan struct{}),
 		actors: map[string]*actor{}, barriers: map[string]chan struct{}{},
 		ready: map[string]chan struct{}{}, listenAt: map[string]netip.AddrPort{},
@@ -192,7 +184,7 @@ func (r *run) setupNS() error {
 		return nil
 	}
 	if !root {
-		return fmt.Errorf("%w: scenario %s changes sysctls, which it may do only in a private network namespace, and making one needs root (run it as root, e.g. with sudo)", ErrNeedsRoot, r.s.Name)
+		return fmt.Errorf("%w: scenario %s changes sysctls, which it may do only in a private network namespace, and making one needs root (run it as root, e.g. with sudo)", lab.ErrNeedsRoot, r.s.Name)
 	}
 	ns, err := netns.New()
 	if err != nil {
@@ -240,11 +232,11 @@ func (r *run) runActors() error {
 	return errors.Join(errs...)
 }
 
-func (r *run) stepsOf(actor string) []*Step {
-	var out []*Step
+func (r *run) stepsOf(actor string) []*lab.Step {
+	var out []*lab.Step
 	for i := range r.s.Steps {
 		st := &r.s.Steps[i]
-		if st.Actor == actor && inVariant(st.Variants, r.variant) {
+		if st.Actor == actor && lab.InVariant(st.Variants, r.variant) {
 			out = append(out, st)
 		}
 	}
@@ -252,7 +244,7 @@ func (r *run) stepsOf(actor string) []*Step {
 }
 
 // record appends a call or note to the timeline, stamped now.
-func (r *run) record(e Event) {
+func (r *run) record(e lab.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e.T = time.Since(r.start)
@@ -264,11 +256,11 @@ func (r *run) record(e Event) {
 func (r *run) markMoment() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.moments = append(r.moments, ms(time.Since(r.start)))
+	r.moments = append(r.moments, lab.Millis(time.Since(r.start)))
 }
 
 func (r *run) note(actor, format string, a ...any) {
-	r.record(Event{Kind: KindNote, Note: &Note{Actor: actor, Text: fmt.Sprintf(format, a...)}})
+	r.record(lab.Event{Kind: lab.KindNote, Note: &lab.Note{Actor: actor, Text: fmt.Sprintf(format, a...)}})
 }
 
 // addSock remembers which actor owns an address pair.

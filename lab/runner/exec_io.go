@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"errors"
@@ -9,18 +9,19 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // payload is the bytes of argument i of a write/send: text, or N bytes of
 // 'x' for a bare number N (quoted "123" is the text 123).
-func payload(st *Step, i int) []byte {
+func payload(st *lab.Step, i int) []byte {
 	if n, ok := st.Size(i); ok {
 		return []byte(strings.Repeat("x", n))
 	}
 	return []byte(st.Args[i])
 }
 
-func describe(st *Step, i int) string {
+func describe(st *lab.Step, i int) string {
 	if _, ok := st.Size(i); ok {
 		return st.Args[i] + " bytes"
 	}
@@ -34,9 +35,9 @@ func quoteShort(p []byte) string {
 	return strconv.Quote(string(p))
 }
 
-func (a *actor) write(req *request) []Call {
+func (a *actor) write(req *request) []lab.Call {
 	if req.Step.Word(0, "fill") {
-		return []Call{a.fill()}
+		return []lab.Call{a.fill()}
 	}
 	p := payload(&req.Step, 0)
 	c := timed("write", describe(&req.Step, 0), func() (string, error) {
@@ -46,7 +47,7 @@ func (a *actor) write(req *request) []Call {
 		}
 		return strconv.Itoa(n), err
 	})
-	return []Call{c}
+	return []lab.Call{c}
 }
 
 // writeAll behaves like a blocking write(2) (all bytes, or an error) bounded
@@ -71,7 +72,7 @@ func (a *actor) writeAll(p []byte, wait time.Duration) (int, error) {
 // socket stays unwritable for 20 ms: both the local send buffer and the
 // peer's receive buffer are then full (a single EAGAIN can be momentary,
 // while loopback is still moving data into the peer's queue).
-func (a *actor) fill() Call {
+func (a *actor) fill() lab.Call {
 	total := 0
 	c := timed("write", "until EAGAIN", func() (string, error) {
 		chunk := make([]byte, 64<<10)
@@ -94,31 +95,31 @@ func (a *actor) fill() Call {
 	return c
 }
 
-func (a *actor) send(req *request) []Call {
+func (a *actor) send(req *request) []lab.Call {
 	st := &req.Step
-	return []Call{timed("send", describe(st, 0), func() (string, error) {
+	return []lab.Call{timed("send", describe(st, 0), func() (string, error) {
 		n, err := sys.Send(a.fd, payload(st, 0), false)
 		return strconv.Itoa(n), err
 	})}
 }
 
-func (a *actor) sendto(req *request) []Call {
+func (a *actor) sendto(req *request) []lab.Call {
 	st := &req.Step
-	return []Call{timed("sendto", describe(st, 1)+" to "+st.Args[0], func() (string, error) {
+	return []lab.Call{timed("sendto", describe(st, 1)+" to "+st.Args[0], func() (string, error) {
 		p := payload(st, 1)
 		return strconv.Itoa(len(p)), sys.SendTo(a.fd, p, req.Addr)
 	})}
 }
 
-func (a *actor) read(req *request) []Call {
+func (a *actor) read(req *request) []lab.Call {
 	st := &req.Step
 	if len(st.Args) == 1 && st.Args[0] == "eof" {
-		return []Call{a.readEOF(waitOpt(st), 64<<10, 0)}
+		return []lab.Call{a.readEOF(waitOpt(st), 64<<10, 0)}
 	}
 	if every, ok := st.Opts["every"]; ok {
 		n, _ := strconv.Atoi(firstOr(st.Args, "4096"))
-		d, _ := parseDur(every)
-		return []Call{a.readEOF(waitOpt(st), n, d)}
+		d, _ := lab.ParseDuration(every)
+		return []lab.Call{a.readEOF(waitOpt(st), n, d)}
 	}
 	n := 4096
 	if len(st.Args) == 1 {
@@ -139,7 +140,7 @@ func (a *actor) read(req *request) []Call {
 		return readResult(m), nil
 	})
 	c.Data, c.Bytes = data, got
-	return []Call{c}
+	return []lab.Call{c}
 }
 
 func readResult(n int) string {
@@ -152,7 +153,7 @@ func readResult(n int) string {
 // readEOF reads until EOF, an error or the wait, like the data-safe
 // close's drain loop; the call's result is how the loop ended, Bytes how
 // much came. every > 0 makes a slow reader: one read of n bytes per period.
-func (a *actor) readEOF(wait time.Duration, n int, every time.Duration) Call {
+func (a *actor) readEOF(wait time.Duration, n int, every time.Duration) lab.Call {
 	deadline := time.Now().Add(wait)
 	buf := make([]byte, n)
 	total := 0
@@ -179,7 +180,7 @@ func (a *actor) readEOF(wait time.Duration, n int, every time.Duration) Call {
 	return c
 }
 
-func (a *actor) recv(req *request) []Call {
+func (a *actor) recv(req *request) []lab.Call {
 	var data, from string
 	var got int
 	c := timed("recv", "", func() (string, error) {
@@ -195,7 +196,7 @@ func (a *actor) recv(req *request) []Call {
 		return strconv.Itoa(m), nil
 	})
 	c.Data, c.Bytes, c.Args = data, got, from
-	return []Call{c}
+	return []lab.Call{c}
 }
 
 // nameOf maps an address to an actor name in the parent; a child only knows
@@ -218,7 +219,7 @@ func firstOr(args []string, def string) string {
 
 // echo reads and writes back until EOF (the server half of the data-safe
 // close, C22); the call's Bytes is how much was echoed.
-func (a *actor) echo(req *request) []Call {
+func (a *actor) echo(req *request) []lab.Call {
 	deadline := time.Now().Add(waitOpt(&req.Step))
 	buf := make([]byte, 64<<10)
 	total := 0
@@ -238,5 +239,5 @@ func (a *actor) echo(req *request) []Call {
 		}
 	})
 	c.Bytes = total
-	return []Call{c}
+	return []lab.Call{c}
 }

@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"context"
@@ -13,17 +13,23 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // Go cannot fork(2) a running program, so a scenario's processes (a child
 // that exits without close, one killed with SIGKILL, one that dies of
 // SIGPIPE, a holder of an inherited descriptor) are this same binary
-// started again with childEnv set. The package's init notices the variable
-// and runs the child instead of the program, in `teardown` as in a test
-// binary, so no main function needs to know.
+// started again with childEnv set. The program decides: its main (and the
+// TestMain of a test binary that runs scenarios with process actors) calls
+// RunIfChild first. Nothing runs a child behind the program's back: a
+// binary that forgot the call is started with "-test.run=^$" as its only
+// argument, so a test binary runs no test and the teardown binary rejects
+// the command, and the scenario reports that its child did not start.
 const childEnv = "TEARDOWN_LAB_CHILD"
 
-func init() {
+// RunIfChild runs this process as a scenario's process actor, and exits,
+// when the runner started it as one; otherwise it returns at once.
+func RunIfChild() {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(childMain(mode))
 	}
@@ -72,7 +78,7 @@ func childMain(mode string) int {
 
 // response is what a child sends back for each step.
 type response struct {
-	Calls         []Call
+	Calls         []lab.Call
 	Local, Remote netip.AddrPort
 }
 
@@ -92,7 +98,7 @@ func startChild(ctx context.Context, mode string, extra ...*os.File) (*child, er
 	if err != nil {
 		return nil, fmt.Errorf("lab: find this program to start a child process: %w", err)
 	}
-	cmd := exec.Command(exe)
+	cmd := exec.Command(exe, "-test.run=^$") // see childEnv: harmless if the program forgot RunIfChild
 	cmd.Env = append(os.Environ(), childEnv+"="+mode)
 	c := &child{cmd: cmd, done: make(chan struct{})}
 	var theirs []*os.File
@@ -195,13 +201,13 @@ func (c *child) stop() {
 // dies during the step (SIGPIPE), the step's result says so.
 func (a *actor) remote(req *request) error {
 	if a.dead != "" {
-		a.r.recordCall(a.name, Call{Op: req.Step.Op, Args: strings.Join(req.Step.Args, " "), Result: a.dead})
+		a.r.recordCall(a.name, lab.Call{Op: req.Step.Op, Args: strings.Join(req.Step.Args, " "), Result: a.dead})
 		return nil
 	}
 	resp, ok := a.child.roundTrip(req)
 	if !ok {
 		a.dead = a.child.ended(2 * time.Second)
-		a.r.recordCall(a.name, Call{Op: req.Step.Op, Args: strings.Join(req.Step.Args, " "), Result: a.dead})
+		a.r.recordCall(a.name, lab.Call{Op: req.Step.Op, Args: strings.Join(req.Step.Args, " "), Result: a.dead})
 		return nil
 	}
 	for _, c := range resp.Calls {
@@ -214,13 +220,13 @@ func (a *actor) remote(req *request) error {
 // exitChild asks the child to exit without closing its socket.
 func (a *actor) exitChild(req *request) error {
 	if a.child == nil {
-		a.r.recordCall(a.name, a.exitStep(req)[0])
+		a.r.recordCall(a.name, a.exitNotProcess(req)[0]) // the parser refuses this; kept for saved files
 		return nil
 	}
 	t0 := time.Now()
 	a.child.enc.Encode(req)
 	a.dead = a.child.ended(2 * time.Second)
-	a.r.recordCall(a.name, Call{Op: "exit", Result: a.dead, Dur: time.Since(t0)})
+	a.r.recordCall(a.name, lab.Call{Op: "exit", Result: a.dead, Dur: time.Since(t0)})
 	return nil
 }
 
@@ -236,17 +242,17 @@ func (a *actor) kill(name string) error {
 	if err == nil {
 		res = t.child.ended(2 * time.Second)
 	}
-	a.r.recordCall(a.name, Call{Op: "kill", Args: "-9 " + name, Result: res, Dur: time.Since(t0)})
+	a.r.recordCall(a.name, lab.Call{Op: "kill", Args: "-9 " + name, Result: res, Dur: time.Since(t0)})
 	return nil
 }
 
 // forkHolder starts a process that inherits the actor's socket and holds
 // it for a while: the socket's reference count is then two (C02, C10).
-func (a *actor) forkHolder(st *Step) error {
+func (a *actor) forkHolder(st *lab.Step) error {
 	t0 := time.Now()
 	fd, err := sys.Dup(a.fd)
 	if err != nil {
-		a.r.recordCall(a.name, Call{Op: "fork", Result: result(0, err)})
+		a.r.recordCall(a.name, lab.Call{Op: "fork", Result: result(0, err)})
 		return nil
 	}
 	f := os.NewFile(uintptr(fd), "socket")
@@ -256,6 +262,6 @@ func (a *actor) forkHolder(st *Step) error {
 		return err
 	}
 	a.holders = append(a.holders, c)
-	a.r.recordCall(a.name, Call{Op: "fork", Args: "holder for " + st.Args[0], Result: "ok", Dur: time.Since(t0)})
+	a.r.recordCall(a.name, lab.Call{Op: "fork", Args: "holder for " + st.Args[0], Result: "ok", Dur: time.Since(t0)})
 	return nil
 }

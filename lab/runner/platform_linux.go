@@ -1,4 +1,4 @@
-package lab
+package runner
 
 // platformErr is nil where the lab can run: it needs Linux's socket
 // options, ioctls and TCP_INFO.

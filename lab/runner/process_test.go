@@ -1,4 +1,4 @@
-package lab_test
+package runner_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/runner"
 )
 
 // A user's scenario in which a process actor is the server: its listener
@@ -60,7 +61,7 @@ func TestProcessActorServes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := lab.RunScenario(context.Background(), s, nil)
+			res := runner.RunScenario(context.Background(), s, nil)
 			if len(res) != 1 {
 				t.Fatalf("%d results, want 1", len(res))
 			}

@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // actor is one participant's sockets and script. In-process actors make
@@ -31,14 +32,12 @@ type actor struct {
 }
 
 const (
-	defaultWait  = 2 * time.Second  // read, accept, connect, write
-	barrierWait  = 10 * time.Second // wait NAME
-	maxFillBytes = 64 << 20         // write fill stops here whatever happens
+	maxFillBytes = 64 << 20 // write fill stops here whatever happens
 )
 
 // run executes the actor's steps in order; the first error that is not a
 // kernel answer (a broken script, a cancelled run) ends it.
-func (a *actor) run(steps []*Step) error {
+func (a *actor) run(steps []*lab.Step) error {
 	for _, st := range steps {
 		if err := a.r.ctx.Err(); err != nil {
 			return fmt.Errorf("%s:%d: %s: run cancelled", a.r.s.File, st.Line, a.name)
@@ -50,40 +49,8 @@ func (a *actor) run(steps []*Step) error {
 	return nil
 }
 
-// step dispatches: steps about time and other actors run here, socket steps
-// run locally or in the actor's child process.
-func (a *actor) step(st *Step) error {
-	switch st.Op {
-	case "sleep":
-		d, _ := parseDur(st.Args[0])
-		if err := a.sleep(d); err != nil {
-			return err
-		}
-		a.r.markMoment()
-		return nil
-	case "signal":
-		a.signal(st.Args[0])
-		return nil
-	case "wait":
-		return a.wait(st)
-	case "note":
-		a.r.note(a.name, "%s", st.Args[0])
-		return nil
-	case "snapshot":
-		a.r.snapshot()
-		return nil
-	case "kill":
-		return a.kill(st.Args[0])
-	case "fork-holder":
-		return a.forkHolder(st)
-	case "exit":
-		return a.exitChild(a.request(st))
-	}
-	return a.do(st)
-}
-
 // do runs a socket step here or in the actor's child process.
-func (a *actor) do(st *Step) error {
+func (a *actor) do(st *lab.Step) error {
 	req := a.request(st)
 	if a.child != nil {
 		err := a.remote(req)
@@ -96,7 +63,7 @@ func (a *actor) do(st *Step) error {
 }
 
 // afterStep lets actors waiting to connect know a listener is up.
-func (a *actor) afterStep(st *Step) {
+func (a *actor) afterStep(st *lab.Step) {
 	if st.Op == "listen" {
 		a.r.markReady(a.name)
 	}
@@ -120,30 +87,13 @@ func (a *actor) signal(name string) {
 	}
 }
 
-// request resolves the actor names of a step into addresses, so that a
-// child process can execute it without knowing the run.
-func (a *actor) request(st *Step) *request {
-	req := &request{Step: *st}
-	switch st.Op {
-	case "udp":
-		a.udpMode = true
-	case "connect", "sendto":
-		req.Addr = a.r.addrOf(st.Args[0], a.udpMode)
-	case "listen":
-		if p, ok := st.Opts["port"]; ok {
-			req.Addr = a.r.addrOf(p, false)
-		}
-	}
-	return req
-}
-
 // addrOf is where `connect NAME` goes: NAME's listener or UDP socket, or
 // the reserved closed port. It waits for the listener to exist.
 func (r *run) addrOf(name string, udp bool) netip.AddrPort {
 	if ch, ok := r.ready[name]; ok && !udp {
 		select {
 		case <-ch:
-		case <-time.After(barrierWait):
+		case <-time.After(lab.BarrierWait):
 		case <-r.ctx.Done():
 		}
 	}
@@ -182,14 +132,14 @@ func (a *actor) registerSocks() {
 
 // recordCall puts a call on the timeline at the moment it returned (when
 // known: the runner may get to record it a little later).
-func (r *run) recordCall(actor string, c Call) {
+func (r *run) recordCall(actor string, c lab.Call) {
 	c.Actor = actor
 	if c.At.IsZero() {
 		c.At = time.Now()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, Event{T: c.At.Sub(r.start), Kind: KindCall, Call: &c})
+	r.calls = append(r.calls, lab.Event{T: c.At.Sub(r.start), Kind: lab.KindCall, Call: &c})
 }
 
 // result turns a system call's outcome into the timeline's words.

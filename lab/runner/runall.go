@@ -1,19 +1,21 @@
-package lab
+package runner
 
 import (
 	"context"
 	"sync"
+
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // RunAll runs scenarios in parallel (at most parallel at a time; < 1 means
 // 8) and returns their results in the order given, variants after each
 // other. progress, if set, is called after each scenario with how many are
 // done and the name of one still running ("" at the end).
-func RunAll(ctx context.Context, scenarios []*Scenario, o *Options, parallel int, progress func(done, total int, running string)) []Result {
+func RunAll(ctx context.Context, scenarios []*lab.Scenario, o *Options, parallel int, progress func(done, total int, running string)) []lab.Result {
 	if parallel < 1 {
 		parallel = 8
 	}
-	out := make([][]Result, len(scenarios))
+	out := make([][]lab.Result, len(scenarios))
 	sem := make(chan struct{}, parallel)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -39,7 +41,7 @@ func RunAll(ctx context.Context, scenarios []*Scenario, o *Options, parallel int
 		}()
 	}
 	wg.Wait()
-	var all []Result
+	var all []lab.Result
 	for _, rs := range out {
 		all = append(all, rs...)
 	}

@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // prebind creates, before the scenario's clock starts, the socket of each
@@ -68,7 +69,7 @@ func (r *run) hasListen(name string) bool {
 }
 
 // bindNew makes a socket bound to 127.0.0.1 on a kernel-chosen port.
-func (r *run) bindNew(a *actor, typ int, st *Step) (int, netip.AddrPort, error) {
+func (r *run) bindNew(a *actor, typ int, st *lab.Step) (int, netip.AddrPort, error) {
 	fd, err := a.mkSock(typ)
 	if err != nil {
 		return -1, netip.AddrPort{}, fmt.Errorf("%s:%d: socket: %w", r.s.File, st.Line, err)
@@ -140,7 +141,7 @@ func (r *run) claim(p uint16) bool {
 
 func (r *run) usesClosedPort() bool {
 	for _, st := range r.s.Steps {
-		for _, ref := range stepRefs(&st) {
+		for _, ref := range lab.StepRefs(&st) {
 			if ref == "closed" {
 				return true
 			}
@@ -154,7 +155,7 @@ func (r *run) usesClosedPort() bool {
 // unreachable (UDP) or an RST (TCP), which is what scenarios want to show.
 func (r *run) reserveClosed() error {
 	tmp := &actor{name: "closed", mkSock: r.socketMaker(), fd: -1}
-	fd, ap, err := r.bindNew(tmp, sys.Dgram, &Step{})
+	fd, ap, err := r.bindNew(tmp, sys.Dgram, &lab.Step{})
 	if err != nil {
 		return err
 	}
@@ -227,38 +228,8 @@ func (r *run) actorAt(ap netip.AddrPort) string {
 	return lookupActor(r.socks, ap, netip.AddrPort{})
 }
 
-// lookupActor finds the owner of the socket local→remote: an exact pair
-// first (an accepted socket), else a socket bound to local alone (the
-// listener a SYN arrives at).
-func lookupActor(socks []SockRef, local, remote netip.AddrPort) string {
-	return lookupActorAt(socks, local, remote, -1)
-}
-
-// lookupActorAt is lookupActor for an event at time at (since the start;
-// < 0: any time). When several actors bound the same local address one
-// after the other (a restarted listener), the last one registered by then
-// owns it; sockets are registered just after the call that made them, so
-// a few milliseconds of slack are allowed.
-func lookupActorAt(socks []SockRef, local, remote netip.AddrPort, at time.Duration) string {
-	for _, s := range socks {
-		if s.Local == local && s.Remote == remote && remote.IsValid() {
-			return s.Actor
-		}
-	}
-	name, best := "", time.Duration(-1)
-	for _, s := range socks {
-		if s.Local != local {
-			continue
-		}
-		if name == "" || at >= 0 && s.T <= at+5*time.Millisecond && s.T > best {
-			name, best = s.Actor, s.T
-		}
-	}
-	return name
-}
-
 // wait handles `wait NAME`, `wait packet FLAGS` and `wait state STATE`.
-func (a *actor) wait(st *Step) error {
+func (a *actor) wait(st *lab.Step) error {
 	switch {
 	case len(st.Args) == 1:
 		return a.waitBarrier(st)
@@ -269,8 +240,8 @@ func (a *actor) wait(st *Step) error {
 	return a.do(st)
 }
 
-func (a *actor) waitBarrier(st *Step) error {
-	wait := barrierWait
+func (a *actor) waitBarrier(st *lab.Step) error {
+	wait := lab.BarrierWait
 	if _, ok := st.Opts["wait"]; ok {
 		wait = waitOpt(st)
 	}
@@ -288,7 +259,7 @@ func (a *actor) waitBarrier(st *Step) error {
 // actor) where k counts this actor's waits for it: scripts stay
 // deterministic without sleeping. Without a capture it cannot know, so it
 // only pauses briefly and the timeline says so.
-func (a *actor) waitPacket(st *Step) {
+func (a *actor) waitPacket(st *lab.Step) {
 	flags, from := st.Args[1], st.Opts["from"]
 	if a.waited == nil {
 		a.waited = map[string]int{}
@@ -325,24 +296,9 @@ func (r *run) countSegs(flags, from string) (int, chan struct{}) {
 	defer r.mu.Unlock()
 	n := 0
 	for _, s := range r.segs {
-		if matchFlags(flags, s.Flags.String()) && (from == "" || lookupActor(r.socks, s.Src, s.Dst) == from) {
+		if lab.MatchFlags(flags, s.Flags.String()) && (from == "" || lookupActor(r.socks, s.Src, s.Dst) == from) {
 			n++
 		}
 	}
 	return n, r.segCh
-}
-
-// matchFlags matches tcpdump flags exactly, or by prefix with a final "*".
-func matchFlags(pattern, flags string) bool {
-	if p, ok := cutSuffix(pattern, "*"); ok {
-		return len(flags) >= len(p) && flags[:len(p)] == p
-	}
-	return pattern == flags
-}
-
-func cutSuffix(s, suf string) (string, bool) {
-	if len(s) >= len(suf) && s[len(s)-len(suf):] == suf {
-		return s[:len(s)-len(suf)], true
-	}
-	return s, false
 }

@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/tcpteardown/teardown/lab"
 )
 
 // runRepeated runs a variant s.Repeat times. Every run records what the
@@ -17,28 +19,28 @@ import (
 // kernel's. The first run gives the Result its timeline (and the -pcap
 // file); an expectation holds when it held in every run; a verdict that
 // changed between runs becomes "partly" and says how often each came out.
-func runRepeated(ctx context.Context, s *Scenario, v Variant, o *Options) Result {
+func runRepeated(ctx context.Context, s *lab.Scenario, v lab.Variant, o *Options) lab.Result {
 	res := runVariant(ctx, s, v, o)
-	if s.Repeat <= 1 || res.Err != "" || res.Status == StatusSkipped || res.Status == StatusInterrupted {
+	if s.Repeat <= 1 || res.Err != "" || res.Status == lab.StatusSkipped || res.Status == lab.StatusInterrupted {
 		return res
 	}
 	rest := *o
 	rest.PcapDir = ""
-	runs := []Result{res}
+	runs := []lab.Result{res}
 	for i := 1; i < s.Repeat && ctx.Err() == nil; i++ {
 		runs = append(runs, runVariant(ctx, s, v, &rest))
 	}
 	mergeRuns(&res, runs)
 	if len(runs) < s.Repeat {
-		res.Status, res.Passed, res.Reason = StatusInterrupted, false, fmt.Sprintf("stopped after %d of %d runs", len(runs), s.Repeat)
+		res.Status, res.Passed, res.Reason = lab.StatusInterrupted, false, fmt.Sprintf("stopped after %d of %d runs", len(runs), s.Repeat)
 	}
 	return res
 }
 
 // runVariants runs every chosen variant; repeated scenarios run their
 // variants in parallel, since each repeats many times.
-func runVariants(ctx context.Context, s *Scenario, vs []Variant, o *Options) []Result {
-	out := make([]Result, len(vs))
+func runVariants(ctx context.Context, s *lab.Scenario, vs []lab.Variant, o *Options) []lab.Result {
+	out := make([]lab.Result, len(vs))
 	if s.Repeat <= 1 {
 		for i, v := range vs {
 			out[i] = runRepeated(ctx, s, v, o)
@@ -54,7 +56,7 @@ func runVariants(ctx context.Context, s *Scenario, vs []Variant, o *Options) []R
 	return out
 }
 
-func mergeRuns(res *Result, runs []Result) {
+func mergeRuns(res *lab.Result, runs []lab.Result) {
 	for i := range res.Expects {
 		for k, r := range runs {
 			if e := r.Expects[i]; !e.OK && !e.Skipped && res.Expects[i].OK {
@@ -73,19 +75,19 @@ func mergeRuns(res *Result, runs []Result) {
 		}
 		res.Loss = addLoss(res.Loss, r.Loss)
 	}
-	interrupted := slices.ContainsFunc(runs, func(r Result) bool { return r.Status == StatusInterrupted })
+	interrupted := slices.ContainsFunc(runs, func(r lab.Result) bool { return r.Status == lab.StatusInterrupted })
 	setStatus(res)
 	if interrupted {
-		res.Status, res.Passed, res.Reason = StatusInterrupted, false, fmt.Sprintf("stopped after %d of %d runs", len(runs)-1, len(runs))
+		res.Status, res.Passed, res.Reason = lab.StatusInterrupted, false, fmt.Sprintf("stopped after %d of %d runs", len(runs)-1, len(runs))
 	}
 }
 
 // addLoss sums the losses of two runs.
-func addLoss(a, b *Loss) *Loss {
+func addLoss(a, b *lab.Loss) *lab.Loss {
 	if !b.Any() {
 		return a
 	}
-	sum := Loss{}
+	sum := lab.Loss{}
 	if a != nil {
 		sum = *a
 	}
@@ -100,11 +102,11 @@ func addLoss(a, b *Loss) *Loss {
 
 // mergeVerdict keeps a verdict every run agreed on; otherwise it is
 // "partly", with the count of each outcome in front of what was observed.
-func mergeVerdict(v *Verdict, i int, runs []Result) {
+func mergeVerdict(v *lab.Verdict, i int, runs []lab.Result) {
 	count := map[string]int{}
 	for _, r := range runs {
 		if i < len(r.Verdicts) {
-			count[r.Verdicts[i].Verdict]++
+			count[string(r.Verdicts[i].Verdict)]++
 		}
 	}
 	if len(count) == 1 {
@@ -115,14 +117,14 @@ func mergeVerdict(v *Verdict, i int, runs []Result) {
 	for _, k := range sortedKeys(count) {
 		parts = append(parts, fmt.Sprintf("%s in %d", k, count[k]))
 	}
-	v.Verdict = "partly"
+	v.Verdict = lab.Partly
 	v.Observed = fmt.Sprintf("%s of %d runs; first run: %s", strings.Join(parts, ", "), len(runs), v.Observed)
 }
 
 // tally counts, over all runs, how each read-like call ended and how many
 // bytes it brought: "client read#1: ECONNRESET after 6 bytes ×3, EOF after
 // 6 bytes ×17".
-func tally(runs []Result) []string {
+func tally(runs []lab.Result) []string {
 	outcomes := map[string]map[string]int{}
 	var order []string
 	for _, r := range runs {

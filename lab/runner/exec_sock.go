@@ -1,4 +1,4 @@
-package lab
+package runner
 
 import (
 	"fmt"
@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/tcpstate"
 )
 
-func (a *actor) shutdown(req *request) []Call {
+func (a *actor) shutdown(req *request) []lab.Call {
 	how := req.Step.Args[0]
-	return []Call{timed("shutdown", how, func() (string, error) { return "ok", sys.Shutdown(a.fd, shutHow[how]) })}
+	return []lab.Call{timed("shutdown", how, func() (string, error) { return "ok", sys.Shutdown(a.fd, shutHow[how]) })}
 }
 
 // close closes the current socket (or the listener): with SO_LINGER
 // {1,N} on a blocking socket this call is where the waiting happens (C18).
-func (a *actor) close(req *request) []Call {
+func (a *actor) close(req *request) []lab.Call {
 	target := &a.fd
 	if len(req.Step.Args) == 1 {
 		target = &a.listener
@@ -35,37 +36,37 @@ func (a *actor) close(req *request) []Call {
 			*f = -1
 		}
 	}
-	return []Call{c}
+	return []lab.Call{c}
 }
 
 // abort is the abortive close: SO_LINGER {1,0} then close(2) (C17).
-func (a *actor) abort(req *request) []Call {
+func (a *actor) abort(req *request) []lab.Call {
 	l := timed("setsockopt", "SO_LINGER {1,0}", func() (string, error) { return "ok", sys.Linger(a.fd, true, 0) })
-	return append([]Call{l}, a.close(&request{Step: Step{Op: "close"}})...)
+	return append([]lab.Call{l}, a.close(&request{Step: lab.Step{Op: "close"}})...)
 }
 
-func (a *actor) linger(req *request) []Call {
+func (a *actor) linger(req *request) []lab.Call {
 	arg := req.Step.Args[0]
 	on, sec := arg != "off", 0
 	if on {
 		sec, _ = strconv.Atoi(arg)
 	}
 	args := fmt.Sprintf("SO_LINGER {%d,%d}", map[bool]int{false: 0, true: 1}[on], sec)
-	return []Call{timed("setsockopt", args, func() (string, error) { return "ok", sys.Linger(a.fd, on, sec) })}
+	return []lab.Call{timed("setsockopt", args, func() (string, error) { return "ok", sys.Linger(a.fd, on, sec) })}
 }
 
-func (a *actor) setsockopt(req *request) []Call {
+func (a *actor) setsockopt(req *request) []lab.Call {
 	name, v := req.Step.Args[0], req.Step.Args[1]
 	n, _ := strconv.Atoi(v)
-	return []Call{timed("setsockopt", name+" "+v, func() (string, error) { return "ok", sys.SetSockInt(a.fd, name, n) })}
+	return []lab.Call{timed("setsockopt", name+" "+v, func() (string, error) { return "ok", sys.SetSockInt(a.fd, name, n) })}
 }
 
-func (a *actor) ioctl(req *request) []Call {
+func (a *actor) ioctl(req *request) []lab.Call {
 	name := req.Step.Args[0]
 	if _, ok := req.Step.Opts["until"]; ok {
-		return []Call{a.sampleIoctl(req)}
+		return []lab.Call{a.sampleIoctl(req)}
 	}
-	return []Call{timed("ioctl", name, func() (string, error) {
+	return []lab.Call{timed("ioctl", name, func() (string, error) {
 		v, err := sys.IoctlInt(a.fd, sys.Ioctls[name])
 		return strconv.Itoa(v), err
 	})}
@@ -73,13 +74,13 @@ func (a *actor) ioctl(req *request) []Call {
 
 // sampleIoctl repeats a queue ioctl every period until it reads the until
 // value (or the wait ends); Data lists the samples, the result is the last.
-func (a *actor) sampleIoctl(req *request) Call {
+func (a *actor) sampleIoctl(req *request) lab.Call {
 	st := &req.Step
 	name := st.Args[0]
 	until, _ := strconv.Atoi(st.Opts["until"])
 	every := 20 * time.Millisecond
 	if v, ok := st.Opts["every"]; ok {
-		every, _ = parseDur(v)
+		every, _ = lab.ParseDuration(v)
 	}
 	var samples []string
 	deadline := time.Now().Add(waitOpt(st))
@@ -105,9 +106,9 @@ func (a *actor) sampleIoctl(req *request) Call {
 	return c
 }
 
-func (a *actor) setNonblock(req *request) []Call {
+func (a *actor) setNonblock(req *request) []lab.Call {
 	on := len(req.Step.Args) == 0 || req.Step.Args[0] == "on"
-	return []Call{timed("fcntl", "O_NONBLOCK "+map[bool]string{true: "on", false: "off"}[on], func() (string, error) {
+	return []lab.Call{timed("fcntl", "O_NONBLOCK "+map[bool]string{true: "on", false: "off"}[on], func() (string, error) {
 		err := sys.SetNonblock(a.fd, on)
 		if err == nil {
 			a.nonblock = on
@@ -116,8 +117,8 @@ func (a *actor) setNonblock(req *request) []Call {
 	})}
 }
 
-func (a *actor) dupFD(*request) []Call {
-	return []Call{timed("dup", "", func() (string, error) {
+func (a *actor) dupFD(*request) []lab.Call {
+	return []lab.Call{timed("dup", "", func() (string, error) {
 		fd, err := sys.Dup(a.fd)
 		if err == nil {
 			a.dup = fd
@@ -127,7 +128,7 @@ func (a *actor) dupFD(*request) []Call {
 }
 
 // use switches the socket later steps act on (after dup).
-func (a *actor) use(req *request) []Call {
+func (a *actor) use(req *request) []lab.Call {
 	if req.Step.Args[0] == "dup" {
 		a.fd = a.dup
 	} else {
@@ -136,7 +137,7 @@ func (a *actor) use(req *request) []Call {
 	return nil
 }
 
-func (a *actor) udpSock(*request) []Call {
+func (a *actor) udpSock(*request) []lab.Call {
 	fd := a.udp
 	a.udp = -1
 	c := timed("socket", "udp", func() (string, error) {
@@ -150,14 +151,14 @@ func (a *actor) udpSock(*request) []Call {
 		return "ok", err
 	})
 	a.fd, a.orig = fd, fd
-	return []Call{c}
+	return []lab.Call{c}
 }
 
-func (a *actor) disconnect(*request) []Call {
-	return []Call{timed("connect", "AF_UNSPEC", func() (string, error) { return "ok", sys.Disconnect(a.fd) })}
+func (a *actor) disconnect(*request) []lab.Call {
+	return []lab.Call{timed("connect", "AF_UNSPEC", func() (string, error) { return "ok", sys.Disconnect(a.fd) })}
 }
 
-func (a *actor) sockName(*request) []Call {
+func (a *actor) sockName(*request) []lab.Call {
 	var ap netip.AddrPort
 	c := timed("getsockname", "", func() (string, error) {
 		var err error
@@ -165,10 +166,10 @@ func (a *actor) sockName(*request) []Call {
 		return "ok", err
 	})
 	c.Data = ap.String()
-	return []Call{c}
+	return []lab.Call{c}
 }
 
-func (a *actor) peerName(*request) []Call {
+func (a *actor) peerName(*request) []lab.Call {
 	var ap netip.AddrPort
 	c := timed("getpeername", "", func() (string, error) {
 		var err error
@@ -178,15 +179,15 @@ func (a *actor) peerName(*request) []Call {
 	if ap.IsValid() {
 		c.Data = a.nameOf(ap)
 	}
-	return []Call{c}
+	return []lab.Call{c}
 }
 
 // waitState polls TCP_INFO's state every 2 ms: no privilege needed, so
 // scripts stay deterministic without root.
-func (a *actor) waitState(req *request) []Call {
+func (a *actor) waitState(req *request) []lab.Call {
 	want, _ := tcpstate.Parse(req.Step.Args[1])
 	wait := waitOpt(&req.Step)
-	return []Call{timed("wait", "state "+want.String(), func() (string, error) {
+	return []lab.Call{timed("wait", "state "+want.String(), func() (string, error) {
 		for deadline := time.Now().Add(wait); ; time.Sleep(2 * time.Millisecond) {
 			st, err := sys.TCPState(a.fd)
 			if err != nil || tcpstate.State(st) == want {
@@ -202,9 +203,9 @@ func (a *actor) waitState(req *request) []Call {
 	})}
 }
 
-func (a *actor) sigpipe(req *request) []Call {
+func (a *actor) sigpipe(req *request) []lab.Call {
 	how := req.Step.Args[0]
-	return []Call{timed("signal", "SIGPIPE "+how, func() (string, error) {
+	return []lab.Call{timed("signal", "SIGPIPE "+how, func() (string, error) {
 		if how == "default" && a.r != nil {
 			return "", fmt.Errorf("sigpipe default needs a process actor (`actor NAME process`)")
 		}
@@ -215,8 +216,9 @@ func (a *actor) sigpipe(req *request) []Call {
 	})}
 }
 
-func (a *actor) exitStep(*request) []Call {
-	return []Call{{Op: "exit", Result: "exit needs a process actor (`actor NAME process`)"}}
+// exitNotProcess answers `exit` on a thread actor, which has no process to end.
+func (a *actor) exitNotProcess(*request) []lab.Call {
+	return []lab.Call{{Op: "exit", Result: "exit needs a process actor (`actor NAME process`)"}}
 }
 
 var shutHow = map[string]int{"rd": 0, "wr": 1, "rdwr": 2} // SHUT_RD, SHUT_WR, SHUT_RDWR
