@@ -29,6 +29,16 @@ type actor struct {
 	waited   map[string]int             // wait packet: how many of each were waited for
 	dead     string                     // how the child process ended, once it did
 	mkSock   func(typ int) (int, error) // creates sockets in the scenario's namespace
+	ip       netip.Addr                 // what its sockets bind to: 127.0.0.1, or its host's address on the wire
+}
+
+// addr is the address the actor's sockets bind to (127.0.0.1 unless the
+// run set its host's).
+func (a *actor) addr() netip.Addr {
+	if a.ip.IsValid() {
+		return a.ip
+	}
+	return loopback
 }
 
 const (

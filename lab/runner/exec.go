@@ -113,7 +113,7 @@ func (a *actor) bindNew(req *request) (int, lab.Call) {
 	}
 	addr := req.Addr
 	if !addr.IsValid() {
-		addr = netip.AddrPortFrom(loopback, 0)
+		addr = netip.AddrPortFrom(a.addr(), 0)
 	}
 	c := timed("bind", addr.String(), func() (string, error) { return "ok", sys.Bind(fd, addr) })
 	return fd, c

@@ -146,7 +146,7 @@ func (a *actor) udpSock(*request) []lab.Call {
 		}
 		var err error
 		if fd, err = a.socket(sys.Dgram); err == nil {
-			err = sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
+			err = sys.Bind(fd, netip.AddrPortFrom(a.addr(), 0))
 		}
 		return "ok", err
 	})

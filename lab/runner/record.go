@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/wire"
 )
 
 // NoteNeedRoot is the note a Result carries when packets and states were
@@ -42,9 +43,14 @@ func (r *run) startRecorders() (func(), error) {
 	return func() {
 		stop()
 		r.mu.Lock()
-		segs := r.segs
+		segs, wevs := r.segs, r.wireEvs
 		r.mu.Unlock()
-		err := writePcap(f, segs)
+		var err error
+		if r.w != nil {
+			err = wire.WritePcap(f, wevs) // the wire is the capture point
+		} else {
+			err = writePcap(f, segs)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -78,7 +84,7 @@ func (r *run) snapshot() {
 // verdicts, status.
 func (r *run) finish(res *lab.Result) {
 	r.mu.Lock()
-	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Transitions: r.trans, Sockets: r.socks}
+	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Wire: r.wireEvs, Transitions: r.trans, Sockets: r.socks}
 	res.Loss = r.loss
 	res.Moments = slices.Sorted(slices.Values(r.moments))
 	r.mu.Unlock()

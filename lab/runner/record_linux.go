@@ -12,7 +12,6 @@ import (
 	"github.com/tcpteardown/teardown/internal/safefile"
 	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/tcpteardown/teardown/lab"
-	"github.com/tcpteardown/teardown/sockdiag"
 	"github.com/tcpteardown/teardown/trace"
 )
 
@@ -29,6 +28,9 @@ func startWire(r *run) (func(), error) {
 	ports := r.ports()
 	if len(ports) == 0 {
 		return nil, fmt.Errorf("no listener or UDP socket: nothing to filter on")
+	}
+	if r.w != nil {
+		return startWireTrace(r, ports)
 	}
 	m, err := newMarker(r)
 	if err != nil {
@@ -140,7 +142,7 @@ type marker struct {
 }
 
 func newMarker(r *run) (*marker, error) {
-	fd, err := r.socketMaker()(sys.Dgram)
+	fd, err := r.socketMaker("")(sys.Dgram)
 	if err != nil {
 		return nil, fmt.Errorf("capture end marker: %w", err)
 	}
@@ -198,11 +200,7 @@ func writePcap(f *os.File, segs []capture.Segment) error {
 
 // listSockets reads the socket table of the scenario's namespace.
 func listSockets(r *run) ([]lab.SockRow, error) {
-	f := sockdiag.Filter{Ports: r.ports()}
-	if r.ns != nil {
-		f.NetNS = int(r.ns.Handle())
-	}
-	socks, err := sockdiag.List(f)
+	socks, err := listOurSockets(r)
 	if err != nil {
 		return nil, err
 	}

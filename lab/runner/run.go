@@ -12,6 +12,7 @@ import (
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/internal/netns"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/wire"
 	"github.com/tcpteardown/teardown/trace"
 )
 
@@ -65,6 +66,10 @@ type run struct {
 	calls    []lab.Event // calls and notes, as they happen
 	socks    []SockRef
 	segs     []capture.Segment
+	w        *wire.Wire   // a wire scenario's two hosts
+	wireEvs  []wire.Event // what the wire did, while recording
+	wireOn   bool         // the recorders started: the wire's events are the run's
+	wireDone bool         // the recorders stopped: later packets are cleanup's
 	trans    []trace.Transition
 	segCh    chan struct{} // closed and replaced on every new segment
 	wire     bool          // packets and states are being recorded
@@ -162,7 +167,7 @@ func (r *run) settle() {
 		r.mu.Unlock()
 		select {
 		case <-ch:
-		case <-time.After(60 * time.Millisecond):
+		case <-time.After(60*time.Millisecond + r.wireSettle()):
 			return
 		case <-r.ctx.Done():
 			return
@@ -179,6 +184,9 @@ func (r *run) settle() {
 // FIN is answered with RST. A namespace has its own TIME-WAIT accounting,
 // its own ports and its own lo, so the capture sees only the scenario.
 func (r *run) setupNS() error {
+	if r.s.Wire != nil {
+		return r.setupWire()
+	}
 	root := os.Geteuid() == 0
 	if !r.s.NetNS && (!root || r.opts.HostNet) {
 		return nil
@@ -228,8 +236,9 @@ func (r *run) runActors() error {
 			}
 		}()
 	}
+	laneErr := r.startWireLane(&wg)
 	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(append(errs, *laneErr)...)
 }
 
 func (r *run) stepsOf(actor string) []*lab.Step {
@@ -300,6 +309,9 @@ func (r *run) addSegment(s capture.Segment) {
 func (r *run) addTransition(t trace.Transition) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.w != nil && !r.ourWireAddr(t.Local, t.Remote) {
+		return // the same port on another run's wire
+	}
 	if !r.tcpPort(t.Local.Port()) && !r.tcpPort(t.Remote.Port()) {
 		return // a TCP socket on the number of one of our UDP ports
 	}
@@ -380,4 +392,5 @@ func (r *run) cleanup() {
 	if r.ns != nil {
 		r.ns.Close()
 	}
+	r.closeWire()
 }

@@ -7,8 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/lab/wire"
 )
 
 // prebind creates, before the scenario's clock starts, the socket of each
@@ -20,7 +22,7 @@ import (
 func (r *run) prebind() error {
 	for _, decl := range r.s.Actors {
 		a := r.actors[decl.Name]
-		a.mkSock = r.socketMaker()
+		a.mkSock, a.ip = r.socketMaker(decl.Name), r.localIP(decl.Name)
 		if err := r.prebindActor(a); err != nil {
 			return err
 		}
@@ -31,10 +33,10 @@ func (r *run) prebind() error {
 	return nil
 }
 
-func (r *run) socketMaker() func(int) (int, error) {
+func (r *run) socketMaker(actor string) func(int) (int, error) {
 	return func(typ int) (fd int, err error) {
-		err = r.inNS(func() error {
-			fd, err = sys.Socket(false, typ)
+		err = r.inHost(actor, func() error {
+			fd, err = sys.Socket(r.ipv6(), typ)
 			return err
 		})
 		return fd, err
@@ -75,7 +77,7 @@ func (r *run) bindNew(a *actor, typ int, st *lab.Step) (int, netip.AddrPort, err
 		return -1, netip.AddrPort{}, fmt.Errorf("%s:%d: socket: %w", r.s.File, st.Line, err)
 	}
 	if err = sockOpts(fd, st); err == nil {
-		err = r.bindPort(fd)
+		err = r.bindPort(fd, a.addr())
 	}
 	var ap netip.AddrPort
 	if err == nil {
@@ -100,9 +102,9 @@ func init() { nextPort.Store(uint32(time.Now().UnixNano() % 10000)) }
 // bindPort binds fd to 127.0.0.1: on the host to a port the kernel picks,
 // in the run's own namespace to the next port of 20000–29999 that is free
 // there and that the run could claim on the host.
-func (r *run) bindPort(fd int) error {
-	if r.ns == nil {
-		return sys.Bind(fd, netip.AddrPortFrom(loopback, 0))
+func (r *run) bindPort(fd int, ip netip.Addr) error {
+	if r.ns == nil && r.w == nil {
+		return sys.Bind(fd, netip.AddrPortFrom(ip, 0))
 	}
 	var err error
 	for range 50 {
@@ -111,7 +113,7 @@ func (r *run) bindPort(fd int) error {
 			err = fmt.Errorf("port %d is taken on the host", p)
 			continue
 		}
-		if err = sys.Bind(fd, netip.AddrPortFrom(loopback, p)); sys.ErrnoName(err) != "EADDRINUSE" {
+		if err = sys.Bind(fd, netip.AddrPortFrom(ip, p)); sys.ErrnoName(err) != "EADDRINUSE" {
 			return err
 		}
 	}
@@ -154,7 +156,7 @@ func (r *run) usesClosedPort() bool {
 // kernel-chosen port and close it again. Packets to it draw an ICMP port
 // unreachable (UDP) or an RST (TCP), which is what scenarios want to show.
 func (r *run) reserveClosed() error {
-	tmp := &actor{name: "closed", mkSock: r.socketMaker(), fd: -1}
+	tmp := &actor{name: "closed", mkSock: r.socketMaker("closed"), ip: r.localIP("closed"), fd: -1}
 	fd, ap, err := r.bindNew(tmp, sys.Dgram, &lab.Step{})
 	if err != nil {
 		return err
@@ -176,7 +178,7 @@ func (r *run) startChildren() error {
 		a := r.actors[decl.Name]
 		mode, socks := childSockets(a)
 		var c *child
-		err := r.inNS(func() (err error) {
+		err := r.inHost(decl.Name, func() (err error) {
 			c, err = startChild(r.ctx, mode, socks...)
 			return err
 		})
@@ -295,9 +297,18 @@ func (r *run) countSegs(flags, from string) (int, chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
-	for _, s := range r.segs {
-		if lab.MatchFlags(flags, s.Flags.String()) && (from == "" || lookupActor(r.socks, s.Src, s.Dst) == from) {
+	count := func(s *capture.Segment) {
+		if s.Proto == capture.TCP && lab.MatchFlags(flags, s.Flags.String()) && (from == "" || lookupActor(r.socks, s.Src, s.Dst) == from) {
 			n++
+		}
+	}
+	for i := range r.segs {
+		count(&r.segs[i])
+	}
+	for i := range r.wireEvs {
+		// Every packet a host put on the wire, as a condition counts them.
+		if e := &r.wireEvs[i]; e.Action != wire.Delivered && e.Action != wire.Injected {
+			count(&e.Seg)
 		}
 	}
 	return n, r.segCh
