@@ -33,13 +33,14 @@ func (a *Atom) packetDesc() string {
 }
 
 // arrival is when a packet reached its receiver: a delayed one when the
-// wire let it go, a dropped one never (ok false).
+// wire let it go, a dropped one never (ok false), nor a delayed one still
+// held when the recording ended.
 func arrival(e Event) (time.Duration, bool) {
-	switch {
-	case e.Packet.Wire == WireDropped:
+	switch p := e.Packet; {
+	case p.Wire == WireDropped, p.Wire == WireDelayed && p.Arrived == 0:
 		return 0, false
-	case e.Packet.Arrived > 0:
-		return e.Packet.Arrived, true
+	case p.Arrived > 0:
+		return p.Arrived, true
 	}
 	return e.T, true
 }

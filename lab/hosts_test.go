@@ -115,6 +115,7 @@ func wireEvs() []lab.Event {
 		pk(204, "server", "client", "F.", "", 0),
 		pk(205, "client", "server", ".", "", 0),
 		pk(300, "client", "server", "R", lab.WireInjected, 0),
+		pk(301, "server", "client", "P.", lab.WireDelayed, 0),
 	}
 }
 
@@ -138,6 +139,7 @@ func TestEvalWireConds(t *testing.T) {
 		{"elapsed packet server>client F. .. packet server>client F. < 200ms", false},
 		{"elapsed packet client>server F. .. packet server>client F. <= 1ms", true},
 		{"elapsed packet client>server R .. packet server>client R >= 1ms", false},
+		{"packet server>client P. before packet client>server F.", false}, // still held at the end: never arrived
 	} {
 		ok, known, err := lab.EvalCond(tc.cond, evs, true)
 		if err != nil || !known || ok != tc.want {

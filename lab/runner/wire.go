@@ -151,7 +151,7 @@ func (r *run) wireStep(a *actor, st *lab.Step) error {
 	if err := r.w.Apply(*st.Wire); err != nil {
 		return err
 	}
-	r.note(lab.WireLane, "%s", st.Wire.Text)
+	r.note("", "wire: %s", st.Wire.Text)
 	return nil
 }
 
