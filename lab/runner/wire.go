@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -23,10 +24,10 @@ func (r *run) setupWire() error {
 		return r.wireNeedsRoot()
 	}
 	cfg := &wire.Config{IPv6: r.s.Wire.IPv6, Link: r.s.Wire.Link, Actors: r.s.WireActors(), OnEvent: r.addWireEvent}
-	// The wire lives until cleanup, or until the caller cancels (Ctrl-C);
-	// an actor failing ends the run's context, not the wire, so that the
-	// packets up to the end are still recorded.
-	w, err := wire.New(r.outer, cfg)
+	// The wire lives until cleanup, which also runs on Ctrl-C once the
+	// actors have stopped: closing it on the context instead would remove
+	// the hosts while set-up or the recorders still enter them.
+	w, err := wire.New(context.Background(), cfg)
 	if err != nil {
 		return fmt.Errorf("scenario %s needs the lab's wire: %w", r.s.Name, err)
 	}

@@ -45,6 +45,7 @@ type Wire struct {
 	events []Event
 
 	wg        sync.WaitGroup
+	closeMu   sync.Mutex // guards stopCtx
 	stopCtx   func() bool
 	closeOnce sync.Once
 	closeErr  error
@@ -87,7 +88,12 @@ func New(ctx context.Context, cfg *Config) (*Wire, error) {
 		return nil, err
 	}
 	w.start()
-	w.stopCtx = context.AfterFunc(ctx, func() { w.Close() })
+	// Set under closeMu: a ctx that is already done runs Close at once,
+	// concurrently with this assignment.
+	stop := context.AfterFunc(ctx, func() { w.Close() })
+	w.closeMu.Lock()
+	w.stopCtx = stop
+	w.closeMu.Unlock()
 	return w, nil
 }
 
@@ -133,8 +139,11 @@ func (w *Wire) start() {
 // Packets still held or delayed are lost, as on a cable that is pulled.
 func (w *Wire) Close() error {
 	w.closeOnce.Do(func() {
-		if w.stopCtx != nil {
-			w.stopCtx()
+		w.closeMu.Lock()
+		stop := w.stopCtx
+		w.closeMu.Unlock()
+		if stop != nil {
+			stop()
 		}
 		w.closeErr = w.teardown()
 	})
