@@ -28,6 +28,10 @@ var catalogNames = []string{
 	"linger-expire", "linger-nonblock", "shut-rd", "shut-rdwr", "dup-close", "fork-close", "exit-fin",
 	"kill9-fin", "write-after-close", "sigpipe-default", "reuseaddr", "orphan-finwait2", "four-way",
 	"closewait-leak", "backlog", "udp-connect", "udp-reconnect", "pipelined-close", "outq", "half-close-echo",
+	// The lab's wire (issue 13 §4).
+	"lost-last-ack", "lost-last-ack-no-timewait", "old-duplicate", "lost-fin", "orphan-fin-retries",
+	"user-timeout", "keepalive", "lost-rst", "reordered-fin", "zero-window-close", "seed-close-rtt",
+	"pipelined-close-rtt",
 }
 
 func TestCatalogComplete(t *testing.T) {
