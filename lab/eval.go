@@ -15,11 +15,16 @@ type outcome struct {
 	got       string // what the events show, in words
 }
 
-// evalAtom evaluates one atom. wire says whether packets and states were
+// evalAtom evaluates one atom. rec says whether packets and states were
 // recorded.
-func evalAtom(a Atom, evs []Event, wire bool) outcome {
-	if a.NeedsRoot() && !wire {
+func evalAtom(a Atom, evs []Event, rec Recorded) outcome {
+	switch {
+	case a.NeedsRoot() && !rec.Packets && !rec.States:
 		return outcome{got: "not recorded (packets and states need root)"}
+	case a.Kind == AtomState && !rec.States:
+		return outcome{got: "not recorded (states need tracefs, which a user namespace cannot use)"}
+	case a.NeedsRoot() && a.Kind != AtomState && !rec.Packets:
+		return outcome{got: "not recorded (packets need root)"}
 	}
 	switch a.Kind {
 	case AtomPacket, AtomCount:
@@ -141,10 +146,10 @@ func fmtMs(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6
 
 // evalCond is true when every atom is; unknown when one is unknown and none
 // is false.
-func evalCond(c Cond, evs []Event, wire bool) (ok, known bool, got []string) {
+func evalCond(c Cond, evs []Event, rec Recorded) (ok, known bool, got []string) {
 	ok, known = true, true
 	for _, a := range c {
-		o := evalAtom(a, evs, wire)
+		o := evalAtom(a, evs, rec)
 		got = append(got, o.got)
 		switch {
 		case !o.known:
@@ -161,12 +166,22 @@ func evalCond(c Cond, evs []Event, wire bool) (ok, known bool, got []string) {
 
 // CheckExpects evaluates the scenario's expect lines for a variant.
 func CheckExpects(s *Scenario, variant string, evs []Event, wire bool) []Expectation {
+	return CheckExpectsOf(s, variant, evs, Recorded{Packets: wire, States: wire})
+}
+
+// Recorded says what a run recorded besides the calls: packets (AF_PACKET
+// as root, or the lab's wire) and TCP states (tracefs, root only). A
+// condition on what was not recorded is unknown, never guessed.
+type Recorded struct{ Packets, States bool }
+
+// CheckExpectsOf is CheckExpects for a run that recorded rec.
+func CheckExpectsOf(s *Scenario, variant string, evs []Event, rec Recorded) []Expectation {
 	var out []Expectation
 	for _, e := range s.Expects {
 		if !InVariant(e.Variants, variant) {
 			continue
 		}
-		ok, known, got := evalCond(e.Cond, evs, wire)
+		ok, known, got := evalCond(e.Cond, evs, rec)
 		x := Expectation{Line: e.Line, Text: e.Text, OK: ok, Skipped: !known}
 		if !ok && known {
 			x.Got = strings.Join(got, "; ")
@@ -180,6 +195,11 @@ func CheckExpects(s *Scenario, variant string, evs []Event, wire bool) []Expecta
 // condition holds gives the verdict. A rule that cannot be decided without
 // packets or states makes the verdict "not observed": never guessed.
 func ComputeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verdict {
+	return ComputeVerdictsOf(s, variant, evs, Recorded{Packets: wire, States: wire})
+}
+
+// ComputeVerdictsOf is ComputeVerdicts for a run that recorded rec.
+func ComputeVerdictsOf(s *Scenario, variant string, evs []Event, rec Recorded) []Verdict {
 	var out []Verdict
 	for _, claim := range s.Claims {
 		v := Verdict{Claim: claim, Verdict: NotObserved}
@@ -190,8 +210,8 @@ func ComputeVerdicts(s *Scenario, variant string, evs []Event, wire bool) []Verd
 		if len(rules) == 0 {
 			continue // this variant says nothing about the claim
 		}
-		v.Verdict = decide(rules, evs, wire)
-		v.Observed = observed(rules, evs, wire)
+		v.Verdict = decide(rules, evs, rec)
+		v.Observed = observed(rules, evs, rec)
 		out = append(out, v)
 	}
 	return out
@@ -207,12 +227,12 @@ func rulesFor(s *Scenario, claim, variant string) []Rule {
 	return out
 }
 
-func decide(rules []Rule, evs []Event, wire bool) VerdictKind {
+func decide(rules []Rule, evs []Event, rec Recorded) VerdictKind {
 	for _, r := range rules {
 		if r.Cond == nil {
 			return r.Verdict
 		}
-		ok, known, _ := evalCond(r.Cond, evs, wire)
+		ok, known, _ := evalCond(r.Cond, evs, rec)
 		if !known {
 			return NotObserved
 		}
@@ -224,12 +244,12 @@ func decide(rules []Rule, evs []Event, wire bool) VerdictKind {
 }
 
 // observed describes, from the events, every fact the rules look at.
-func observed(rules []Rule, evs []Event, wire bool) string {
+func observed(rules []Rule, evs []Event, rec Recorded) string {
 	var facts []string
 	seen := map[string]bool{}
 	for _, r := range rules {
 		for _, a := range r.Cond {
-			got := evalAtom(a, evs, wire).got
+			got := evalAtom(a, evs, rec).got
 			if !seen[got] {
 				seen[got] = true
 				facts = append(facts, got)

@@ -9,6 +9,6 @@ func EvalCond(cond string, evs []Event, wire bool) (ok, known bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	ok, known, _ = evalCond(c, evs, wire)
+	ok, known, _ = evalCond(c, evs, Recorded{Packets: wire, States: wire})
 	return ok, known, nil
 }

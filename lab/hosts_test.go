@@ -168,3 +168,22 @@ func TestPacketWireJSON(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }
+
+// TestRecordedPacketsOnly: a run that recorded packets but not states (a
+// wire scenario in a user namespace) decides packet conditions and leaves
+// state conditions unknown.
+func TestRecordedPacketsOnly(t *testing.T) {
+	s, err := lab.Parse("p.scn", strings.NewReader("scenario p\nclaims C31\nwire\nclient: close\nserver: close\n"+
+		"expect count client>server . dropped = 1\nexpect state server CLOSE-WAIT\n"+
+		"verdict C31 agrees when state server CLOSE-WAIT\nverdict C31 differs otherwise\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := lab.CheckExpectsOf(s, "", wireEvs(), lab.Recorded{Packets: true})
+	if len(got) != 2 || !got[0].OK || got[0].Skipped || !got[1].Skipped {
+		t.Errorf("expectations %+v: want the packet one held, the state one skipped", got)
+	}
+	if v := lab.ComputeVerdictsOf(s, "", wireEvs(), lab.Recorded{Packets: true}); v[0].Verdict != "not observed" {
+		t.Errorf("verdict %q on an untraced state, want not observed", v[0].Verdict)
+	}
+}

@@ -32,7 +32,8 @@ var (
 // Parse reads a scenario file; file names it in errors.
 func Parse(file string, r io.Reader) (*Scenario, error) {
 	p := &parser{s: &Scenario{File: file, Texts: map[string]*ClaimText{}}}
-	sc := bufio.NewScanner(&limitReader{r: r, left: MaxFileBytes})
+	var src strings.Builder // what was read: at most MaxFileBytes
+	sc := bufio.NewScanner(io.TeeReader(&limitReader{r: r, left: MaxFileBytes}, &src))
 	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes+2) // room for "\r\n"
 	for sc.Scan() {
 		p.line++
@@ -49,6 +50,7 @@ func Parse(file string, r io.Reader) (*Scenario, error) {
 	if err := p.finish(); err != nil {
 		return nil, err
 	}
+	p.s.Source = src.String()
 	return p.s, nil
 }
 

@@ -62,7 +62,8 @@ func TestParseSmall(t *testing.T) {
 				{Kind: lab.AtomDur, Actor: "server", Op: "read", N: 1, Cmp: ">", Dur: 10e6, Len: -1, Text: "call server read#1 dur > 10ms"}}},
 			{Line: 17, Claim: "C06", Verdict: "differs"},
 		},
-		Texts: map[string]*lab.ClaimText{"C06": {Said: "what the seed says continued", WhyZh: "中文"}},
+		Texts:  map[string]*lab.ClaimText{"C06": {Said: "what the seed says continued", WhyZh: "中文"}},
+		Source: small,
 	}
 	if diff := cmp.Diff(want, s, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("Parse mismatch (-want +got):\n%s", diff)

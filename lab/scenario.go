@@ -16,6 +16,7 @@ type Scenario struct {
 	Name     string
 	Title    string
 	File     string // where it was read from, for error messages
+	Source   string // the text it was parsed from (a run in a user namespace parses it again)
 	Claims   []string
 	NetNS    bool      // run in a private network namespace
 	Wire     *WireSpec // the `wire` directive: two hosts joined by the lab's wire; nil: loopback

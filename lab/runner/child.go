@@ -30,7 +30,11 @@ const childEnv = "TEARDOWN_LAB_CHILD"
 // RunIfChild runs this process as a scenario's process actor, and exits,
 // when the runner started it as one; otherwise it returns at once.
 func RunIfChild() {
-	if mode := os.Getenv(childEnv); mode != "" {
+	switch mode := os.Getenv(childEnv); mode {
+	case "":
+	case wireChildMode:
+		os.Exit(wireChildMain())
+	default:
 		os.Exit(childMain(mode))
 	}
 }

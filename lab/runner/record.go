@@ -91,8 +91,9 @@ func (r *run) finish(res *lab.Result) {
 	res.Events = Timeline(rec)
 	res.Notes = r.notes
 	res.Pcap = r.pcap
-	res.Expects = lab.CheckExpects(r.s, r.variant, res.Events, r.wire)
-	res.Verdicts = lab.ComputeVerdicts(r.s, r.variant, res.Events, r.wire)
+	recorded := lab.Recorded{Packets: r.wire, States: r.wire && !r.noStates}
+	res.Expects = lab.CheckExpectsOf(r.s, r.variant, res.Events, recorded)
+	res.Verdicts = lab.ComputeVerdictsOf(r.s, r.variant, res.Events, recorded)
 	setStatus(res)
 }
 

@@ -29,6 +29,10 @@ type Options struct {
 	// network namespace each (root only; without root they always run on
 	// the host, except those that need a namespace).
 	HostNet bool
+	// UserNS runs wire scenarios inside an unprivileged user namespace even
+	// as root, as happens without root where user namespaces are allowed
+	// (packets recorded, states not).
+	UserNS bool
 }
 
 // RunScenario runs every variant of s (or the one chosen in o) and returns
@@ -47,6 +51,9 @@ func RunScenario(ctx context.Context, s *lab.Scenario, o *Options) []lab.Result 
 		if o.Variant == "" || v.Name == o.Variant {
 			chosen = append(chosen, v)
 		}
+	}
+	if wantsUserNS(s, o) {
+		return runInUserNS(ctx, s, o, chosen)
 	}
 	return runVariants(ctx, s, chosen, o)
 }
@@ -70,6 +77,7 @@ type run struct {
 	wireEvs  []wire.Event // what the wire did, while recording
 	wireOn   bool         // the recorders started: the wire's events are the run's
 	wireDone bool         // the recorders stopped: later packets are cleanup's
+	noStates bool         // the wire recorded packets, but states could not be traced
 	trans    []trace.Transition
 	segCh    chan struct{} // closed and replaced on every new segment
 	wire     bool          // packets and states are being recorded

@@ -127,6 +127,9 @@ func (r *run) bindPort(fd int, ip netip.Addr) error {
 // run claims its ports on the host first, and a port that some other socket
 // holds there is skipped.
 func (r *run) claim(p uint16) bool {
+	if inUserNS {
+		return true // alone in its namespaces, and no tracer to mislead
+	}
 	fd, err := sys.Socket(false, sys.Stream)
 	if err != nil {
 		return true // no worse than before: the port is still used

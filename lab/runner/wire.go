@@ -115,6 +115,14 @@ func (r *run) addWireEvent(e wire.Event) {
 	r.segCh = make(chan struct{})
 }
 
+// stopWireEvents ends the recording of the wire's packets: what cleanup
+// sends afterwards is not part of the scenario.
+func (r *run) stopWireEvents() {
+	r.mu.Lock()
+	r.wireDone = true
+	r.mu.Unlock()
+}
+
 // ourWireAddr reports whether a traced socket is on the wire's hosts:
 // tracepoints are global, and other runs use the same port numbers on
 // other addresses.

@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"context"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,9 +93,16 @@ client: sleep 10ms
 }
 
 // TestWireCancel: Ctrl-C during a wire scenario whose steps (and lane)
-// block for 30 s ends it promptly, interrupted, with both hosts removed.
+// block for 30 s ends it promptly, interrupted, with both hosts removed,
+// whether it runs here or in a user-namespace child (killed).
 func TestWireCancel(t *testing.T) {
 	testenv.RequireRoot(t)
+	for _, userNS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "root", true: "userns"}[userNS], func(t *testing.T) { testWireCancel(t, userNS) })
+	}
+}
+
+func testWireCancel(t *testing.T, userNS bool) {
 	s := parseWire(t, `scenario wireblock
 wire
 actor client
@@ -108,7 +117,7 @@ client: connect server wait=30s
 	timer := time.AfterFunc(500*time.Millisecond, cancel)
 	defer timer.Stop()
 	t0 := time.Now()
-	res := runner.RunScenario(ctx, s, nil)
+	res := runner.RunScenario(ctx, s, &runner.Options{UserNS: userNS})
 	if d := time.Since(t0); d > 10*time.Second {
 		t.Errorf("a cancelled wire run took %v; its steps block for 30 s and must be cut short", d)
 	}
@@ -117,5 +126,56 @@ client: connect server wait=30s
 	}
 	if got := countFDs(t); got > fds {
 		t.Errorf("%d descriptors open after the run, %d before", got, fds)
+	}
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("child processes left: %v", kids)
+	}
+}
+
+// TestWireUserNS runs a wire scenario the way a user without root does: in
+// a child of this test binary inside a new user namespace. The wire
+// records the packets; the states are not traced, so a condition on them
+// is skipped, never guessed.
+func TestWireUserNS(t *testing.T) {
+	testenv.RequireRoot(t) // /dev/net/tun must be usable from the user namespace; as root it is
+	if b, err := os.ReadFile("/proc/sys/user/max_user_namespaces"); err != nil || strings.TrimSpace(string(b)) == "0" {
+		t.Skip("user namespaces are disabled here")
+	}
+	s := parseWire(t, `scenario inuserns
+wire
+actor client
+actor server
+wire: drop client>server F.
+server: listen
+client: connect server
+server: accept
+client: close
+server: read
+expect count client>server F. dropped = 1
+expect call server read#1 = EOF
+expect state server CLOSE-WAIT
+`)
+	fds := countFDs(t)
+	res := runner.RunScenario(context.Background(), s, &runner.Options{UserNS: true})
+	if len(res) != 1 || res[0].Status != lab.StatusPassed {
+		t.Fatalf("result %q %q %+v", res[0].Status, res[0].Err, res[0].Expects)
+	}
+	if !slices.Contains(res[0].Notes, runner.NoteUserNS) {
+		t.Errorf("notes %q do not say the run was in a user namespace", res[0].Notes)
+	}
+	// Without root tracefs refuses the child; as root (this test) its
+	// user namespace maps uid 0, and tracing may work: either way the
+	// state condition is skipped exactly when the run says it was not traced.
+	untraced := slices.ContainsFunc(res[0].Notes, func(n string) bool { return strings.HasPrefix(n, "states were not traced") })
+	for _, e := range res[0].Expects {
+		if e.Skipped != (untraced && e.Text == "state server CLOSE-WAIT") {
+			t.Errorf("expectation %q skipped=%v (states untraced: %v)", e.Text, e.Skipped, untraced)
+		}
+	}
+	if got := countFDs(t); got > fds {
+		t.Errorf("%d descriptors open after the run, %d before", got, fds)
+	}
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("child processes left: %v", kids)
 	}
 }
