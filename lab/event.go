@@ -45,8 +45,9 @@ type Packet struct {
 	// "" (delivered as sent), WireDropped, WireDelayed (delayed or held),
 	// WireDuplicated or WireInjected (crafted by the wire, sent by no socket).
 	Wire string
-	// Arrived is when a delayed or held segment left the wire for its
-	// receiver (since the scenario started); 0: when it was sent (T).
+	// Arrived is when the segment left the wire for its receiver (since
+	// the scenario started): set for a delayed or held one, and for every
+	// delivered one on a link with a round trip; 0: at T.
 	Arrived time.Duration
 }
 

@@ -84,7 +84,7 @@ func (r *run) snapshot() {
 // verdicts, status.
 func (r *run) finish(res *lab.Result) {
 	r.mu.Lock()
-	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Wire: r.wireEvs, Transitions: r.trans, Sockets: r.socks}
+	rec := &Recording{Start: r.start, Calls: r.calls, Segments: r.segs, Wire: r.wireEvs, OneWay: r.oneWay(), Transitions: r.trans, Sockets: r.socks}
 	res.Loss = r.loss
 	res.Moments = slices.Sorted(slices.Values(r.moments))
 	r.mu.Unlock()

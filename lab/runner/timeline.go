@@ -23,7 +23,8 @@ type Recording struct {
 	Start       time.Time
 	Calls       []lab.Event
 	Segments    []capture.Segment
-	Wire        []wire.Event // a wire scenario's packets: the wire is the capture point
+	Wire        []wire.Event  // a wire scenario's packets: the wire is the capture point
+	OneWay      time.Duration // the wire's one-way delay (half its rtt): when a forwarded packet arrives
 	Transitions []trace.Transition
 	Sockets     []SockRef
 }

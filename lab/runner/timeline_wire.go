@@ -33,8 +33,13 @@ func wirePackets(rec *Recording) []lab.Event {
 		}
 		s.Time = we.Time
 		p := wirePacket(rec, isn, s, we.Action)
-		if p.Wire == lab.WireDelayed {
+		switch {
+		case p.Wire == lab.WireDelayed:
 			pending[&s.Raw[0]] = p
+		case rec.OneWay > 0 && p.Wire != lab.WireDropped && p.Wire != lab.WireInjected:
+			// Forwarded after the link's delay (the rate's queueing aside):
+			// arrivals on such a link compare with a delayed packet's.
+			p.Arrived = we.Time.Sub(rec.Start) + rec.OneWay
 		}
 		out = append(out, lab.Event{T: we.Time.Sub(rec.Start), Kind: lab.KindPacket, Packet: p})
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -50,5 +51,28 @@ func TestTimelineWire(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
+	}
+}
+
+// TestTimelineWireRTT: on a link with a round trip, a forwarded packet
+// arrives half of it after it reached the wire; dropped and crafted ones
+// get no arrival.
+func TestTimelineWireRTT(t *testing.T) {
+	a, b := wire.Addrs(false)
+	cli, srv := netip.AddrPortFrom(a, 40000), netip.AddrPortFrom(b, 9527)
+	ev := func(ms float64, act wire.Action, f capture.Flags) wire.Event {
+		s := seg(ms, cli, srv, f, 1000, 0, 0)
+		s.Raw = make([]byte, 54)
+		return wire.Event{Time: msAt(ms), Action: act, Seg: s}
+	}
+	rec := &runner.Recording{Start: t0, OneWay: 20 * time.Millisecond, Wire: []wire.Event{
+		ev(1, wire.Forwarded, capture.SYN), ev(2, wire.Dropped, capture.FIN|capture.ACK), ev(3, wire.Injected, capture.RST),
+	}}
+	var got []time.Duration
+	for _, e := range runner.Timeline(rec) {
+		got = append(got, e.Packet.Arrived)
+	}
+	if diff := cmp.Diff([]time.Duration{21 * time.Millisecond, 0, 0}, got); diff != "" {
+		t.Errorf("arrivals (-want +got):\n%s", diff)
 	}
 }

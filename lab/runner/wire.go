@@ -196,6 +196,14 @@ func (r *run) closeWire() {
 	}
 }
 
+// oneWay is the wire's one-way delay: half its rtt.
+func (r *run) oneWay() time.Duration {
+	if r.s.Wire == nil {
+		return 0
+	}
+	return r.s.Wire.Link.RTT / 2
+}
+
 // wireSettle is how long a wire scenario waits for the last packets: one
 // round trip more than loopback's quiet time.
 func (r *run) wireSettle() time.Duration {
