@@ -47,6 +47,21 @@
 // socket lives on as a timewait socket for tcp_fin_timeout (C15); a FIN
 // leaves the receiver in CLOSE-WAIT until its application closes (C29).
 //
+// # The wire
+//
+// On loopback nothing is lost, late or out of order, yet every rule of
+// TCP's close exists for those cases. A scenario with the `wire` directive
+// runs on two hosts (network namespaces) joined by a wire this process
+// forwards (lab/wire), and its `wire:` lane drops, delays, duplicates,
+// holds or crafts segments while the actors run. The catalog uses it to
+// show why TIME-WAIT exists (lost-last-ack: the last ACK is lost and the
+// TIME-WAIT socket answers the retransmitted FIN, RFC 9293 §3.6.1;
+// old-duplicate: PAWS drops a delayed segment of the previous incarnation,
+// RFC 7323 §5), what a lost FIN or RST costs, how an orphan gives up
+// (tcp_orphan_retries) and how a vanished peer is found (TCP_USER_TIMEOUT,
+// RFC 5482; keepalive, RFC 1122 §4.2.3.6): claims C31–C40. The wire is the
+// capture point there, and each packet carries its mark (Packet.Wire).
+//
 // # Processes
 //
 // Go cannot fork, so a process actor is this binary started again with
