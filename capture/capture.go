@@ -13,6 +13,11 @@ type Config struct {
 	Interface string   // default "lo"
 	Ports     []uint16 // TCP and UDP ports, either end, plus ICMP/ICMPv6 errors quoting them; empty = all TCP/UDP
 	SnapLen   int      // bytes kept per frame; default DefaultSnapLen (262144)
+	// NetNS is a descriptor of the network namespace to capture in (e.g.
+	// an open /run/netns/NAME); 0 is the caller's. The packet socket is
+	// created there and sees only that namespace's interfaces, as if Open
+	// were called inside (*netns.NS).Do.
+	NetNS int
 }
 
 // Stats are the kernel's counters for the capture socket since Open

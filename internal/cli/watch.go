@@ -73,7 +73,7 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	}
 	ns, err := openNetNS(o.netns)
 	if err != nil {
-		return err
+		return fmt.Errorf("watch: %w", err)
 	}
 	defer ns.Close()
 	w := &watcher{opts: o, out: env.Stdout, tty: env.TTY && !o.json, nsfd: nsFD(ns), cfg: alarmConfig(nsFD(ns))}
@@ -93,7 +93,7 @@ func openNetNS(name string) (*os.File, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("watch: network namespace %q: %w (list them with `ip netns list`, or give /proc/PID/ns/net)", name, err)
+		return nil, fmt.Errorf("network namespace %q: %w (list them with `ip netns list`, or give /proc/PID/ns/net)", name, err)
 	}
 	return f, nil
 }
