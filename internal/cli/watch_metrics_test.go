@@ -67,7 +67,7 @@ func TestWatchMetrics(t *testing.T) {
 	url := waitMetricsURL(t, stderr, done)
 	body := scrapeUntil(t, url, `teardown_alarm{kind="close-wait-old"} 1`)
 	for _, want := range []string{`teardown_sockets{port="` + port + `",state="CLOSE-WAIT"} 2`,
-		`teardown_accept_queue_backlog{local="127.0.0.1:` + port + `"}`, "teardown_close_wait_oldest_seconds", "teardown_orphan_sockets 2"} // the clients, closed, in FIN-WAIT-2 {
+		`teardown_accept_queue_backlog{local="127.0.0.1:` + port + `"}`, "teardown_close_wait_oldest_seconds", "teardown_orphan_sockets 2"} { // orphans: the clients, closed, in FIN-WAIT-2
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
