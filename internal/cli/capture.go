@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +35,12 @@ type captureOpts struct {
 	states   bool
 	stateBuf int // -states-buffer, KiB per CPU
 	netns    string
+	// -U, -print, -n/-nn (tcpdump's spelling; nothing is ever resolved)
+	unbuffered, print, noResolve bool
 }
+
+// printing reports whether packets are printed: without -w, or with -print.
+func (o *captureOpts) printing() bool { return o.write == "" || o.print }
 
 // defaultStateBufKB is the trace buffer per CPU of capture -states. A state
 // event takes about 80 bytes in the ring (inet_sock_set_state's 72-byte
@@ -70,7 +74,11 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	fs := NewFlagSet(env, "capture", captureSynopsis)
 	fs.Var(&o.ports, "port", "TCP/UDP `port` to capture, either end (repeatable); ICMP errors about it too")
 	fs.StringVar(&o.iface, "i", "lo", "`interface` to capture on")
-	fs.StringVar(&o.write, "w", "", "also write the packets to `FILE` (.pcapng: pcapng, otherwise pcap); removed if writing fails")
+	fs.StringVar(&o.write, "w", "", "write the packets to `FILE` instead of printing them (.pcapng: pcapng, otherwise pcap; -: pcap on stdout); removed if writing fails")
+	fs.BoolVar(&o.unbuffered, "U", false, "with -w, write each packet at once (otherwise buffered, flushed every second and at exit)")
+	fs.BoolVar(&o.print, "print", false, "with -w FILE, print the packets too (as tcpdump --print)")
+	fs.BoolVar(&o.noResolve, "n", false, "accepted for tcpdump's habit: addresses and ports are never resolved")
+	fs.BoolVar(&o.noResolve, "nn", false, "accepted for tcpdump's habit (same as -n)")
 	fs.IntVar(&o.count, "c", 0, "stop after `N` packets (0: until Ctrl-C)")
 	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
 	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")
@@ -86,6 +94,10 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 		return nil, Usagef("capture: unexpected argument %q (ports go in -port)", fs.Arg(0))
 	case o.count < 0:
 		return nil, Usagef("capture: -c %d: want a count ≥ 0", o.count)
+	case o.write == "-" && o.print:
+		return nil, Usagef("capture: -w - writes the packets to stdout; -print cannot print there too")
+	case o.write == "" && (o.unbuffered || o.print):
+		return nil, Usagef("capture: -U and -print go with -w FILE")
 	case o.stateBuf < 4 || o.stateBuf > 1<<20:
 		return nil, Usagef("capture: -states-buffer %d: want KiB per CPU from 4 to 1048576", o.stateBuf)
 	}
@@ -107,15 +119,16 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 		return openError(err)
 	}
 	defer c.Close()
-	out, err := createPcap(o.write)
+	out, err := createPcap(env, o, c)
 	if err != nil {
 		return err
 	}
-	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: o.ports.String()}
+	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: o.ports.String(),
+		printing: o.printing()}
 	if o.states {
 		cfg := &trace.Config{Ports: o.ports, BufferKB: o.stateBuf, FinTimeout: finTimeoutIn(nsFD(ns))}
 		if s.tr, err = trace.Start(ctx, cfg); err != nil {
-			return errors.Join(traceError(err), out.finish(true))
+			return errors.Join(traceError(err), out.finish(true, capture.Stats{}))
 		}
 		defer s.tr.Close()
 		s.book, s.stateBufKB = newStateBook(nsFD(ns), o.ports), o.stateBuf
@@ -125,7 +138,7 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", c.Interface(), c.SnapLen())
 	err = s.loop(ctx, o)
 	s.summary()
-	return errors.Join(err, out.finish(err != nil))
+	return errors.Join(err, out.finish(err != nil, s.stats()))
 }
 
 // openError turns a missing privilege into the exit-2 hint.
@@ -142,6 +155,9 @@ type captureSession struct {
 	c   *capture.Capture
 	out *pcapOut
 	tr  *trace.Tracer // with -states
+	// print: packets (and states) go to stdout; with -w they are not even
+	// formatted unless -print asks for them.
+	printing bool
 	// book judges and annotates the transitions; stateBufKB is -states-buffer.
 	book       *stateBook
 	stateBufKB int
@@ -182,10 +198,18 @@ func endError(ctx context.Context, err error) error {
 func (s *captureSession) emit(seg capture.Segment) error {
 	s.n++
 	s.at = seg.Time
-	if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
-		return fmt.Errorf("capture: print: %w", err)
+	if s.printing {
+		if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
+			return fmt.Errorf("capture: print: %w", err)
+		}
 	}
 	return s.out.write(seg)
+}
+
+// stats are the kernel's counters (zero if unavailable), for pcapng.
+func (s *captureSession) stats() capture.Stats {
+	st, _ := s.c.Stats()
+	return st
 }
 
 // summary prints tcpdump's closing lines on stderr.
@@ -203,73 +227,5 @@ func (s *captureSession) summary() {
 		fmt.Fprintf(s.env.Stderr, "no traffic on port %s of %s while capturing: is the program using that port, and "+
 			"talking through %s? (traffic to another host's address goes through another interface: -i)\n",
 			s.ports, s.c.Interface(), s.c.Interface())
-	}
-}
-
-// pcapOut is the -w file. A file that fails to be written is removed (a
-// truncated capture misleads more than none); a capture that ends cleanly
-// keeps its file even with no packets, as tcpdump does, so `tcpdump -r`
-// always works on it. Only regular files are removed: -w /dev/full must
-// not delete the device.
-type pcapOut struct {
-	path string
-	f    *os.File
-	w    *capture.Writer
-}
-
-func createPcap(path string) (*pcapOut, error) {
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("capture: -w: %w", err)
-	}
-	o := &pcapOut{path: path, f: f}
-	o.w, err = capture.NewWriter(f, strings.HasSuffix(strings.ToLower(path), ".pcapng"))
-	if err != nil {
-		o.discard()
-		return nil, fmt.Errorf("-w %s: %w", path, err)
-	}
-	return o, nil
-}
-
-// write appends a frame and flushes it, so the file is readable while the
-// capture runs (tcpdump -U) and a full disk shows at once.
-func (o *pcapOut) write(seg capture.Segment) error {
-	if o == nil {
-		return nil
-	}
-	err := o.w.Write(seg)
-	if err == nil {
-		err = o.w.Flush()
-	}
-	if err != nil {
-		return fmt.Errorf("capture: -w %s: %w", o.path, err)
-	}
-	return nil
-}
-
-// finish flushes and closes the file, or removes it when failed.
-func (o *pcapOut) finish(failed bool) error {
-	if o == nil {
-		return nil
-	}
-	if failed {
-		o.discard()
-		return nil
-	}
-	err := errors.Join(o.w.Close(), o.f.Close())
-	if err != nil {
-		os.Remove(o.path)
-		return fmt.Errorf("capture: -w %s: %w (file removed)", o.path, err)
-	}
-	return nil
-}
-
-func (o *pcapOut) discard() {
-	o.f.Close()
-	if st, err := os.Stat(o.path); err == nil && st.Mode().IsRegular() {
-		os.Remove(o.path)
 	}
 }

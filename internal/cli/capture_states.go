@@ -167,7 +167,7 @@ func (s *captureSession) print(it stamped) error {
 		return s.emit(*it.seg)
 	}
 	note, show := s.book.note(it.tr, s.tr.Lost())
-	if !show {
+	if !show || !s.printing {
 		return nil
 	}
 	if _, err := io.WriteString(s.env.Stdout, transitionLine(it.tr)+note+"\n"); err != nil {
