@@ -161,6 +161,7 @@ type captureSession struct {
 	// book judges and annotates the transitions; stateBufKB is -states-buffer.
 	book       *stateBook
 	stateBufKB int
+	queue      *segQueue // packets between reader and merger
 	f          capture.Formatter
 	n          uint64
 	at         time.Time // stamp of the last packet printed

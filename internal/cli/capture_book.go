@@ -34,7 +34,6 @@ type stateBook struct {
 	verdict map[connKey]verdict   // sock_diag's answer for connections without packets
 	last    map[sockKey]tcpstate.State
 	marked  map[sockKey]bool // sockets whose lines said states are missing
-	pending map[connKey]bool // connections to look up at the next tick
 	hidden  uint64           // transitions not shown: not this namespace's
 	inserts int
 	lookErr error // the first sock_diag failure (then everything is shown)
@@ -61,7 +60,7 @@ const (
 )
 
 func newStateBook(nsfd int, ports []uint16) *stateBook {
-	return &stateBook{nsfd: nsfd, ports: ports, packets: map[connKey]time.Time{}, pending: map[connKey]bool{},
+	return &stateBook{nsfd: nsfd, ports: ports, packets: map[connKey]time.Time{},
 		verdict: map[connKey]verdict{}, last: map[sockKey]tcpstate.State{}, marked: map[sockKey]bool{}}
 }
 
@@ -89,38 +88,35 @@ func (b *stateBook) sawPacket(src, dst netip.AddrPort, at time.Time) {
 	b.sweep(at)
 }
 
-// arrived notes a transition as it comes from the tracer: a connection
-// with neither packets nor a verdict is looked up at the next tick (its
-// packets, about 1 ms behind, usually make that unnecessary).
-func (b *stateBook) arrived(t *trace.Transition) {
-	k := keyFor(t)
-	if _, ok := b.packets[k]; ok {
-		return
-	}
-	if _, ok := b.verdict[k]; !ok {
-		b.pending[k] = true
-	}
-}
-
-// lookup settles the pending connections that still have no packets with
-// one socket-table dump: a socket this namespace has is ours. It runs
-// every statesTick, a few ms after the events, while most sockets still
-// exist; sockets that were already there when the capture started were
-// settled by seed.
-func (b *stateBook) lookup() {
-	for k := range b.pending {
+// lookup settles, with one socket-table dump, the connections of the
+// transitions about to be printed that have neither packets nor a verdict:
+// a socket this namespace has is ours. It runs only for those (a listener,
+// another namespace's sockets): in a burst on the captured interface every
+// connection has packets by then (cutoff waits for the packet path), and a
+// dump per tick of a table with thousands of TIME-WAITs would slow the
+// merge until the packet ring overflows. Sockets that were already there
+// when the capture started were settled by seed.
+func (b *stateBook) lookup(items []stamped) {
+	want := map[connKey]bool{}
+	for _, it := range items {
+		if it.tr == nil {
+			continue
+		}
+		k := keyFor(it.tr)
 		if _, ok := b.packets[k]; ok {
-			delete(b.pending, k)
+			continue
+		}
+		if _, ok := b.verdict[k]; !ok {
+			want[k] = true
 		}
 	}
-	if len(b.pending) == 0 {
+	if len(want) == 0 {
 		return
 	}
 	present, err := b.table()
 	now := time.Now()
-	for k := range b.pending {
+	for k := range want {
 		b.verdict[k] = verdict{ours: err != nil || present[k], at: now}
-		delete(b.pending, k)
 	}
 	b.sweep(now)
 }

@@ -37,7 +37,8 @@ type stamped struct {
 
 func (s *captureSession) loopStates(ctx context.Context, o *captureOpts) error {
 	rctx, cancel := context.WithCancel(ctx)
-	segs := make(chan capture.Segment, 1024)
+	segs := &segQueue{ready: make(chan struct{}, 1)}
+	s.queue = segs
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -54,24 +55,65 @@ func traceError(err error) error {
 	return fmt.Errorf("capture -states: %w", err)
 }
 
+// segQueue carries segments from the packet reader to the merger without
+// ever making the reader wait: the ring is small (about 128 ms of traffic)
+// while the merger, which also parses states and formats lines, can fall
+// behind for longer in a burst. A channel that fills would stop the reader
+// and the kernel would drop packets; this queue grows instead, up to
+// maxQueued segments (then it counts what it drops).
+type segQueue struct {
+	mu      sync.Mutex
+	items   []capture.Segment
+	dropped uint64
+	ready   chan struct{} // one token while items is non-empty
+}
+
+// maxQueued bounds the queue's memory (a segment is a few hundred bytes).
+const maxQueued = 1 << 20
+
+func (q *segQueue) put(seg capture.Segment) {
+	q.mu.Lock()
+	if len(q.items) >= maxQueued {
+		q.dropped++
+	} else {
+		q.items = append(q.items, seg)
+	}
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take returns everything queued (the caller owns the slice).
+func (q *segQueue) take() []capture.Segment {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items = nil
+	return items
+}
+
+func (q *segQueue) backlog() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
 // readInto feeds segments to the merger until ctx ends or Next fails.
-func (s *captureSession) readInto(ctx context.Context, out chan<- capture.Segment) error {
+func (s *captureSession) readInto(ctx context.Context, q *segQueue) error {
 	for {
 		seg, err := s.c.Next(ctx)
 		if err != nil {
 			return err
 		}
-		select {
-		case out <- seg:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		q.put(seg)
 	}
 }
 
 // merge holds, orders and prints both streams until -c packets, Ctrl-C or
 // an error.
-func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs <-chan capture.Segment,
+func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQueue,
 	errc <-chan error, events <-chan trace.Transition) error {
 	tick := time.NewTicker(statesTick)
 	defer tick.Stop()
@@ -80,21 +122,26 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs <-chan 
 	for !s.reached(o) {
 		var err error
 		select {
-		case seg := <-segs:
-			s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
-			latest = seg.Time
-			held = append(held, stamped{at: seg.Time, seg: &seg})
+		case <-segs.ready:
+			for _, seg := range segs.take() {
+				s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
+				latest = seg.Time
+				held = append(held, stamped{at: seg.Time, seg: &seg})
+			}
 		case t, ok := <-events:
 			if !ok {
 				events = nil // the tracer stopped; packets go on
 				continue
 			}
-			s.book.arrived(&t)
 			held = append(held, stamped{at: t.Time, tr: &t})
 		case <-tick.C:
-			held, err = s.release(held, s.cutoff(len(segs), latest), o)
+			held, err = s.release(held, s.cutoff(segs.backlog(), latest), o)
 		case err = <-errc:
 			err = endError(ctx, err)
+			for _, seg := range segs.take() {
+				s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
+				held = append(held, stamped{at: seg.Time, seg: &seg})
+			}
 			_, ferr := s.release(held, time.Now().Add(time.Hour), o)
 			return errors.Join(err, ferr)
 		}
@@ -116,14 +163,13 @@ func (s *captureSession) lateTransitions(held []stamped, events <-chan trace.Tra
 				events = nil
 				break
 			}
-			s.book.arrived(&t)
 			held = append(held, stamped{at: t.Time, tr: &t})
 		case <-timeout:
 			events = nil
 		}
 	}
 	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
-	s.book.lookup()
+	s.book.lookup(held)
 	for _, it := range held {
 		if it.tr != nil && !it.at.After(s.at) {
 			if err := s.print(it); err != nil {
@@ -152,9 +198,13 @@ func (s *captureSession) reached(o *captureOpts) bool { return o.count > 0 && s.
 // returns the rest. After -c packets nothing more is printed.
 func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpts) ([]stamped, error) {
 	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
-	s.book.lookup()
+	n := 0
+	for n < len(held) && held[n].at.Before(cutoff) {
+		n++
+	}
+	s.book.lookup(held[:n])
 	i := 0
-	for ; i < len(held) && held[i].at.Before(cutoff) && !s.reached(o); i++ {
+	for ; i < n && !s.reached(o); i++ {
 		if err := s.print(held[i]); err != nil {
 			return nil, err
 		}
@@ -207,6 +257,9 @@ func (s *captureSession) statesSummary() {
 		fmt.Fprintf(s.env.Stderr, "; raise -states-buffer, now %d KiB per CPU", s.stateBufKB)
 	}
 	fmt.Fprintln(s.env.Stderr, ")")
+	if s.queue != nil && s.queue.dropped > 0 {
+		fmt.Fprintf(s.env.Stderr, "%d packets dropped by teardown (its queue of %d was full)\n", s.queue.dropped, maxQueued)
+	}
 	if n := s.book.incomplete(); n > 0 {
 		fmt.Fprintf(s.env.Stderr, "%d sockets with incomplete states (marked in their lines)\n", n)
 	}
