@@ -95,8 +95,12 @@ func openHere(c *Config) (source, error) {
 	if err != nil {
 		return nil, err
 	}
+	batch := blockTimeout
+	if c.Batch > 0 {
+		batch = c.Batch
+	}
 	tp, err := newTPacket(afpacket.OptInterface(c.Interface),
-		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(blockTimeout),
+		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(batch),
 		afpacket.OptPollTimeout(pollTimeout), afpacket.OptBlockSize(blockSize),
 		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))
 	if err != nil {

@@ -93,6 +93,21 @@ func (w *Writer) Write(s Segment) error {
 	return nil
 }
 
+// WriteFrame appends an undecoded frame (Capture.NextFrame).
+func (w *Writer) WriteFrame(f Frame) error {
+	ci := gopacket.CaptureInfo{Timestamp: f.Time, CaptureLength: len(f.Data), Length: max(f.WireLen, len(f.Data))}
+	var err error
+	if w.ngw != nil {
+		err = w.ngw.WritePacket(ci, f.Data)
+	} else {
+		err = w.pw.WritePacket(ci, f.Data)
+	}
+	if err != nil {
+		return fmt.Errorf("capture: write: %w", err)
+	}
+	return nil
+}
+
 // Flush pushes buffered packets to the underlying writer.
 func (w *Writer) Flush() error {
 	var err error

@@ -85,6 +85,23 @@ func (o *pcapOut) flusher() {
 	}
 }
 
+// writeFrame is write for an undecoded frame.
+func (o *pcapOut) writeFrame(f capture.Frame) error {
+	o.mu.Lock()
+	err := o.ferr
+	if err == nil {
+		err = o.w.WriteFrame(f)
+	}
+	if err == nil && o.perPacket {
+		err = o.w.Flush()
+	}
+	o.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("capture: -w %s: %w", o.path, err)
+	}
+	return nil
+}
+
 // write appends a frame (and with -U flushes it). An error of the
 // background flush surfaces here, on the next packet.
 func (o *pcapOut) write(seg capture.Segment) error {
