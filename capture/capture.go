@@ -13,6 +13,9 @@ type Config struct {
 	Interface string   // default "lo"
 	Ports     []uint16 // TCP and UDP ports, either end, plus ICMP/ICMPv6 errors quoting them; empty = all TCP/UDP
 	SnapLen   int      // bytes kept per frame; default DefaultSnapLen (262144)
+	// Filter, when set, chooses the frames instead of the port filter:
+	// a tcpdump-style expression (ParseExpr); Ports still apply (and-ed).
+	Filter *Expr
 	// Batch lets the kernel hold frames up to this long to hand them over
 	// in fuller blocks (fewer wake-ups: cheaper per packet). 0 means 1 ms,
 	// right for a live display; a file writer can take 100 ms or more, as

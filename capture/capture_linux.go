@@ -91,7 +91,7 @@ func openHere(c *Config) (source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (list the interfaces with `ip link`)", err)
 	}
-	prog, err := filter(c.Ports, ifi.Flags&net.FlagLoopback != 0, c.SnapLen)
+	prog, err := programFor(c, ifi.Flags&net.FlagLoopback != 0)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const captureSynopsis = "-port P [-port Q …] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-netns NAME|PATH]"
+const captureSynopsis = "[-port P …] [EXPRESSION: host, port, src, dst, tcp, udp, and, or, not, ( )] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-netns NAME|PATH]"
 
 // captureHint says how to get the privilege a packet socket needs.
 const captureHint = "run as root, or grant the binary the capability: sudo setcap cap_net_raw,cap_net_admin+ep $(which teardown)"
@@ -35,6 +35,7 @@ type captureOpts struct {
 	states   bool
 	stateBuf int // -states-buffer, KiB per CPU
 	netns    string
+	expr *capture.Expr // the filter expression after the flags, as tcpdump's
 	// -U, -print, -n/-nn (tcpdump's spelling; nothing is ever resolved)
 	unbuffered, print, noResolve bool
 }
@@ -92,18 +93,25 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 		return nil, err
 	}
 	switch {
-	case len(o.ports) == 0:
-		return nil, Usagef("capture: give at least one -port (e.g. teardown capture -port 9527)")
-	case fs.NArg() > 0:
-		return nil, Usagef("capture: unexpected argument %q (ports go in -port)", fs.Arg(0))
+	case len(o.ports) == 0 && fs.NArg() == 0:
+		return nil, Usagef("capture: give at least one -port or a filter expression (e.g. teardown capture -port 9527, or tcp port 9527)")
 	case o.count < 0:
 		return nil, Usagef("capture: -c %d: want a count ≥ 0", o.count)
 	case o.write == "-" && o.print:
 		return nil, Usagef("capture: -w - writes the packets to stdout; -print cannot print there too")
 	case o.write == "" && (o.unbuffered || o.print):
 		return nil, Usagef("capture: -U and -print go with -w FILE")
+	case o.states && len(o.ports) == 0:
+		return nil, Usagef("capture: -states needs -port: the state tracer filters by port")
 	case o.stateBuf < 4 || o.stateBuf > 1<<20:
 		return nil, Usagef("capture: -states-buffer %d: want KiB per CPU from 4 to 1048576", o.stateBuf)
+	}
+	if fs.NArg() > 0 {
+		e, err := capture.ParseExpr(strings.Join(fs.Args(), " "))
+		if err != nil {
+			return nil, Usagef("%w", err)
+		}
+		o.expr = e
 	}
 	return o, nil
 }
@@ -118,7 +126,7 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("capture: %w", err)
 	}
 	defer ns.Close()
-	cfg := &capture.Config{Interface: o.iface, Ports: o.ports}
+	cfg := &capture.Config{Interface: o.iface, Ports: o.ports, Filter: o.expr}
 	if !o.printing() && !o.unbuffered {
 		// Nobody watches the lines: let the kernel fill its blocks (the
 		// file is flushed every second anyway).
@@ -133,7 +141,7 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: o.ports.String(),
+	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: portsOrExpr(o),
 		printing: o.printing()}
 	if o.states {
 		cfg := &trace.Config{Ports: o.ports, BufferKB: o.stateBuf, FinTimeout: finTimeoutIn(nsFD(ns))}
@@ -149,6 +157,14 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	err = s.loop(ctx, o)
 	s.summary()
 	return errors.Join(err, out.finish(err != nil, s.stats()))
+}
+
+// portsOrExpr names what was captured, for the no-traffic hint.
+func portsOrExpr(o *captureOpts) string {
+	if len(o.ports) == 0 && o.expr != nil {
+		return "(" + o.expr.String() + ")"
+	}
+	return o.ports.String()
 }
 
 // openError turns a missing privilege into the exit-2 hint.

@@ -201,9 +201,10 @@ func TestCaptureBadInput(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"no port", false, nil, 2, "give at least one -port"},
+		{"no port", false, nil, 2, "give at least one -port or a filter expression"},
+		{"unsupported filter word", false, []string{"tcp", "and", "vlan"}, 2, `"vlan" is not supported`},
 		{"bad port", false, []string{"-port", "70000"}, 2, "want a number from 1 to 65535"},
-		{"stray argument", false, []string{"-port", "1", "lo"}, 2, "unexpected argument"},
+		{"stray argument", false, []string{"-port", "1", "lo"}, 2, `"lo" is not supported`},
 		{"negative count", false, []string{"-port", "1", "-c", "-1"}, 2, "want a count"},
 		{"unknown interface", false, []string{"-port", "1", "-i", "nosuch0"}, 1, "no such network interface"},
 		{"unwritable -w", true, []string{"-port", "1", "-w", filepath.Join(dir, "no", "dir", "x.pcap")}, 1, "no such file or directory"},

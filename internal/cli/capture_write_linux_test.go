@@ -134,3 +134,19 @@ func TestCaptureWriteRefusesSymlink(t *testing.T) {
 		t.Errorf("the link's target was written: %q", b)
 	}
 }
+
+// A tcpdump-style expression instead of -port: compiled to the kernel
+// filter without libpcap.
+func TestCaptureExpression(t *testing.T) {
+	testenv.RequireRoot(t)
+	port := captureServer(t)
+	stdout, stderr, done := startCapture(t, context.Background(), "-n", "-c", "4", "tcp", "and", "(", "dst", "port", port, "or", "src", "port", port, ")")
+	captureClient(t, port)
+	if err := waitDone(t, done); err != nil {
+		t.Fatalf("capture: %v; stderr: %s", err, stderr)
+	}
+	lines := splitLines(stdout.String())
+	if len(lines) != 4 || !strings.Contains(lines[0], "."+port+": Flags [S]") {
+		t.Errorf("want the 4 first segments, SYN first:\n%s", stdout)
+	}
+}
