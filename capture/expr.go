@@ -346,8 +346,8 @@ func (b *exprBuilder) ports(n portSel, load func(off uint32) bpf.Instruction, ye
 	}
 }
 
-// withPorts is e and (port p or port q …): -port given with an expression.
-func withPorts(e *Expr, ports []uint16) *Expr {
+// WithPorts is e and (port p or port q …): -port given with an expression.
+func WithPorts(e *Expr, ports []uint16) *Expr {
 	if len(ports) == 0 {
 		return e
 	}

@@ -46,7 +46,7 @@ func programFor(c *Config, dropOutgoing bool) ([]bpf.RawInstruction, error) {
 	if c.Filter == nil {
 		return filter(c.Ports, dropOutgoing, c.SnapLen)
 	}
-	return exprProgram(withPorts(c.Filter, c.Ports), dropOutgoing, uint32(c.SnapLen))
+	return exprProgram(WithPorts(c.Filter, c.Ports), dropOutgoing, uint32(c.SnapLen))
 }
 
 func filter(ports []uint16, dropOutgoing bool, snaplen int) ([]bpf.RawInstruction, error) {

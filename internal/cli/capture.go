@@ -35,7 +35,8 @@ type captureOpts struct {
 	states   bool
 	stateBuf int // -states-buffer, KiB per CPU
 	netns    string
-	expr *capture.Expr // the filter expression after the flags, as tcpdump's
+	expr     *capture.Expr // the filter expression after the flags, as tcpdump's
+	read     string        // -r FILE
 	// -U, -print, -n/-nn (tcpdump's spelling; nothing is ever resolved)
 	unbuffered, print, noResolve bool
 }
@@ -80,6 +81,7 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	fs.Var(&o.ports, "port", "TCP/UDP `port` to capture, either end (repeatable); ICMP errors about it too")
 	fs.StringVar(&o.iface, "i", "lo", "`interface` to capture on")
 	fs.StringVar(&o.write, "w", "", "write the packets to `FILE` instead of printing them (.pcapng: pcapng, otherwise pcap; -: pcap on stdout); removed if writing fails")
+	fs.StringVar(&o.read, "r", "", "print the packets of a pcap or pcapng `FILE` (tcpdump -w, teardown -w) instead of capturing")
 	fs.BoolVar(&o.unbuffered, "U", false, "with -w, write each packet at once (otherwise buffered, flushed every second and at exit)")
 	fs.BoolVar(&o.print, "print", false, "with -w FILE, print the packets too (as tcpdump --print)")
 	fs.BoolVar(&o.noResolve, "n", false, "accepted for tcpdump's habit: addresses and ports are never resolved")
@@ -93,7 +95,9 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 		return nil, err
 	}
 	switch {
-	case len(o.ports) == 0 && fs.NArg() == 0:
+	case o.read != "" && (o.write != "" || o.states || o.netns != ""):
+		return nil, Usagef("capture: -r reads a file: -w, -states and -netns go with a live capture")
+	case len(o.ports) == 0 && fs.NArg() == 0 && o.read == "":
 		return nil, Usagef("capture: give at least one -port or a filter expression (e.g. teardown capture -port 9527, or tcp port 9527)")
 	case o.count < 0:
 		return nil, Usagef("capture: -c %d: want a count ≥ 0", o.count)
@@ -120,6 +124,9 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	o, err := parseCapture(env, args)
 	if err != nil {
 		return err
+	}
+	if o.read != "" {
+		return runRead(ctx, env, o)
 	}
 	ns, err := openNetNS(o.netns)
 	if err != nil {

@@ -150,3 +150,32 @@ func TestCaptureExpression(t *testing.T) {
 		t.Errorf("want the 4 first segments, SYN first:\n%s", stdout)
 	}
 }
+
+// -r prints a file as the live capture printed it, filtered the same way.
+func TestCaptureReadFile(t *testing.T) {
+	testenv.RequireRoot(t)
+	for _, name := range []string{"c.pcap", "c.pcapng"} {
+		port := captureServer(t) // one connection each
+		file := filepath.Join(t.TempDir(), name)
+		live, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "4", "-w", file, "-print")
+		captureClient(t, port)
+		if err := waitDone(t, done); err != nil {
+			t.Fatalf("capture: %v; stderr: %s", err, stderr)
+		}
+		var out, errb bytes.Buffer
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+		if err := cli.Run(context.Background(), env, []string{"capture", "-r", file}); err != nil {
+			t.Fatalf("-r %s: %v\n%s", name, err, errb.String())
+		}
+		if out.String() != live.String() {
+			t.Errorf("-r %s printed\n%s\nthe live capture printed\n%s", name, out.String(), live)
+		}
+		out.Reset()
+		if err := cli.Run(context.Background(), env, []string{"capture", "-r", file, "dst", "port", port}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(splitLines(out.String())); n != 3 { // SYN, ACK and the request toward the server
+			t.Errorf("-r %s dst port %s: %d lines, want 3:\n%s", name, port, n, out.String())
+		}
+	}
+}
