@@ -86,12 +86,26 @@ func inNetNS(nsfd int, fn func() error) error {
 	return ferr
 }
 
+// anyInterface is tcpdump's name for all interfaces at once.
+const anyInterface = "any"
+
 func openHere(c *Config) (source, error) {
-	ifi, err := net.InterfaceByName(c.Interface)
-	if err != nil {
-		return nil, fmt.Errorf("%w (list the interfaces with `ip link`)", err)
+	bind, loopback := c.Interface, false
+	if c.Interface == anyInterface {
+		// Bound to no interface, the socket sees them all. Outgoing
+		// copies are kept: on lo every segment then shows twice, as with
+		// tcpdump -i any. Only Ethernet-framed interfaces (lo, veth,
+		// Ethernet) are decoded; a TUN device's frames have no link
+		// header and do not pass the filter.
+		bind = ""
+	} else {
+		ifi, err := net.InterfaceByName(c.Interface)
+		if err != nil {
+			return nil, fmt.Errorf("%w (list the interfaces with `ip link`, or use -i any)", err)
+		}
+		loopback = ifi.Flags&net.FlagLoopback != 0
 	}
-	prog, err := programFor(c, ifi.Flags&net.FlagLoopback != 0)
+	prog, err := programFor(c, loopback)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +113,7 @@ func openHere(c *Config) (source, error) {
 	if c.Batch > 0 {
 		batch = c.Batch
 	}
-	tp, err := newTPacket(afpacket.OptInterface(c.Interface),
+	tp, err := newTPacket(afpacket.OptInterface(bind),
 		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(batch),
 		afpacket.OptPollTimeout(pollTimeout), afpacket.OptBlockSize(blockSize),
 		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))

@@ -179,3 +179,21 @@ func TestCaptureReadFile(t *testing.T) {
 		}
 	}
 }
+
+// -i any captures on every interface; a loopback segment then shows twice
+// (leaving and arriving), as with tcpdump -i any.
+func TestCaptureAnyInterface(t *testing.T) {
+	testenv.RequireRoot(t)
+	port := captureServer(t)
+	stdout, stderr, done := startCapture(t, context.Background(), "-i", "any", "-port", port, "-c", "2")
+	captureClient(t, port)
+	if err := waitDone(t, done); err != nil {
+		t.Fatalf("capture: %v; stderr: %s", err, stderr)
+	}
+	if !strings.Contains(stderr.String(), "listening on any") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	if f := flagsOf(splitLines(stdout.String())); len(f) != 2 || f[0] != "[S]" || f[1] != "[S]" {
+		t.Errorf("want the SYN twice:\n%s", stdout)
+	}
+}
