@@ -254,21 +254,61 @@ func checkAlarmWidth(t *testing.T, port string) {
 	}
 }
 
-// -state and -dst choose rows; without -port every port is watched.
+// -state and -dst choose rows; without -port every port is watched. In a
+// namespace of its own: the host's table is shared with other tests and
+// programs, and a dump of every port on a busy host can come back partial
+// (the kernel interrupts dumps of tables that change).
 func TestWatchFilters(t *testing.T) {
-	port := closeWaitLeak(t, 3)
-	got, raw := watchOnce(t, "-port", port, "-state", "CLOSE-WAIT")
+	testenv.RequireRoot(t)
+	ns, err := netns.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	var port string
+	err = ns.Do(func() error {
+		port = closeWaitLeak(t, 3)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/proc/self/fd/%d", ns.Handle())
+	waitState(t, int(ns.Handle()), tcpstate.FinWait2, 3)
+	got, raw := watchOnce(t, "-netns", path, "-port", port, "-state", "CLOSE-WAIT")
 	if len(got.Counts) != 1 || got.Counts["CLOSE-WAIT"] != 3 {
 		t.Errorf("-state CLOSE-WAIT: counts %v, want only 3 CLOSE-WAIT\n%s", got.Counts, raw)
 	}
 	// The clients' ends are FIN-WAIT-2 toward the server's port, on any
 	// local port: found without -port by their destination.
-	got, raw = watchOnce(t, "-dst", "127.0.0.1:"+port, "-state", "FIN-WAIT-2")
+	got, raw = watchOnce(t, "-netns", path, "-dst", "127.0.0.1:"+port, "-state", "FIN-WAIT-2")
 	if got.Counts["FIN-WAIT-2"] != 3 || len(got.Counts) != 1 {
 		t.Errorf("-dst 127.0.0.1:%s -state FIN-WAIT-2: counts %v, want 3 FIN-WAIT-2\n%s", port, got.Counts, raw)
 	}
-	got, raw = watchOnce(t, "-port", port, "-dst", "127.0.0.2")
+	got, raw = watchOnce(t, "-netns", path, "-port", port, "-dst", "127.0.0.2")
 	if len(got.Counts) != 0 {
 		t.Errorf("-dst 127.0.0.2: counts %v, want none\n%s", got.Counts, raw)
+	}
+}
+
+// waitState waits until the namespace has n sockets in state: a client's
+// FIN-WAIT-1 ends when the server's ACK of its FIN arrives, which may
+// come after the server has read the FIN.
+func waitState(t *testing.T, nsfd int, st tcpstate.State, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		socks, err := sockdiag.List(sockdiag.Filter{NetNS: nsfd, States: []tcpstate.State{st}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(socks) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			all, _ := sockdiag.List(sockdiag.Filter{NetNS: nsfd})
+			t.Fatalf("%d sockets in %s after 10 s, want %d; table: %v", len(socks), st, n, all)
+		}
+		time.Sleep(time.Millisecond) // polling the socket table: there is no event to wait on
 	}
 }
