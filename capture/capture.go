@@ -47,8 +47,10 @@ type Capture struct {
 // source is the per-OS packet reader.
 type source interface {
 	// read blocks until a frame arrives, ctx is done or the source is
-	// closed (io.EOF). The frame is a fresh copy the caller keeps.
-	read(ctx context.Context) (frame []byte, stamp time.Time, wireLen int, err error)
+	// closed (io.EOF). With keep the frame is a fresh copy the caller
+	// keeps; without, it aliases the ring and is valid until the next read
+	// or close.
+	read(ctx context.Context, keep bool) (frame []byte, stamp time.Time, wireLen int, err error)
 	stats() (Stats, error)
 	close() error
 }
@@ -89,7 +91,7 @@ func withDefaults(cfg *Config) Config {
 // Frames the decoder cannot read are skipped.
 func (c *Capture) Next(ctx context.Context) (Segment, error) {
 	for {
-		frame, stamp, wireLen, err := c.src.read(ctx)
+		frame, stamp, wireLen, err := c.src.read(ctx, true)
 		if err != nil {
 			return Segment{}, err
 		}
@@ -112,9 +114,10 @@ type Frame struct {
 // NextFrame is Next without decoding, for writing a file: like tcpdump -w,
 // it stores what the kernel filter passed without parsing it, which is
 // most of the cost of Next. Frames stamped before the filter was attached
-// are skipped as by Next.
+// are skipped as by Next. Data is not copied: it is the kernel's ring
+// slot, valid until the next NextFrame, Next or Close (write it out before).
 func (c *Capture) NextFrame(ctx context.Context) (Frame, error) {
-	data, stamp, wireLen, err := c.src.read(ctx)
+	data, stamp, wireLen, err := c.src.read(ctx, false)
 	if err != nil {
 		return Frame{}, err
 	}

@@ -150,12 +150,12 @@ func (s *afSource) attach(prog []bpf.RawInstruction) error {
 	return err
 }
 
-func (s *afSource) read(ctx context.Context) ([]byte, time.Time, int, error) {
+func (s *afSource) read(ctx context.Context, keep bool) ([]byte, time.Time, int, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, time.Time{}, 0, err
 		}
-		frame, ci, err := s.readOnce()
+		frame, ci, err := s.readOnce(keep)
 		switch {
 		case errors.Is(err, afpacket.ErrTimeout):
 			continue
@@ -169,7 +169,7 @@ func (s *afSource) read(ctx context.Context) ([]byte, time.Time, int, error) {
 	}
 }
 
-func (s *afSource) readOnce() ([]byte, gopacket.CaptureInfo, error) {
+func (s *afSource) readOnce(keep bool) ([]byte, gopacket.CaptureInfo, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.gone || s.closed.Load() {
@@ -182,7 +182,11 @@ func (s *afSource) readOnce() ([]byte, gopacket.CaptureInfo, error) {
 		}
 		return nil, ci, err
 	}
-	// The ring slot is handed back to the kernel on the next read: copy.
+	// The ring slot is handed back to the kernel on the next read: copy,
+	// unless the caller is done with it before (NextFrame).
+	if !keep {
+		return data, ci, nil
+	}
 	return bytes.Clone(data), ci, nil
 }
 
