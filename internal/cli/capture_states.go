@@ -230,7 +230,7 @@ func (s *captureSession) print(it stamped) error {
 // transition left them alive but that are gone now: their end was among
 // the lost events.
 func (s *captureSession) printUnfinished() error {
-	if s.tr.Lost() == 0 {
+	if s.tr.Lost() == 0 || !s.printing { // -w -: stdout is the pcap
 		return nil
 	}
 	lines, err := s.book.unfinished(time.Now())
