@@ -40,15 +40,6 @@ func Filter(ports []uint16, dropOutgoing bool) ([]bpf.RawInstruction, error) {
 	return filter(ports, dropOutgoing, DefaultSnapLen)
 }
 
-// programFor is the kernel filter of a Config: its expression, or its
-// ports.
-func programFor(c *Config, dropOutgoing bool) ([]bpf.RawInstruction, error) {
-	if c.Filter == nil {
-		return filter(c.Ports, dropOutgoing, c.SnapLen)
-	}
-	return exprProgram(WithPorts(c.Filter, c.Ports), dropOutgoing, uint32(c.SnapLen))
-}
-
 func filter(ports []uint16, dropOutgoing bool, snaplen int) ([]bpf.RawInstruction, error) {
 	if snaplen <= 0 {
 		return nil, fmt.Errorf("capture: filter: snap length %d must be positive", snaplen)

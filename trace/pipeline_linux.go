@@ -106,3 +106,7 @@ func (t *Tracer) deliver(trs []Transition) bool {
 	}
 	return true
 }
+
+// holdSynSent is how long a SYN-SENT transition waits for the next event of
+// its socket to learn its local port (a lost SYN is retransmitted after 1 s).
+const holdSynSent = time.Second
