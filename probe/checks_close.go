@@ -68,14 +68,13 @@ func lateRequest(ctx context.Context, t *target, c *Check) {
 		c.set(NA, "raw protocol without -expect-close: a late request is only a risk for a server that closes after a reply")
 		return
 	}
-	conn, err := t.dial(ctx, c)
+	o := slowRead(t)
+	conn, err := t.dialBuf(ctx, c, o.rcvbuf)
 	if err != nil {
 		c.set(Fail, "%v", err)
 		return
 	}
 	defer conn.Close()
-	o := slowRead(t)
-	_ = conn.SetReadBuffer(o.rcvbuf)
 	if err := t.write(conn, c, t.closeRequest(t.large)); err != nil {
 		c.set(Fail, "could not send the request: %v", err)
 		return
@@ -136,13 +135,10 @@ func slowRead(t *target) readOpts {
 // exchange dials, sends req and reads; on a connect or send failure it
 // sets the verdict and returns ok false.
 func (t *target) exchange(ctx context.Context, c *Check, req []byte, o readOpts) (*net.TCPConn, *readResult, bool) {
-	conn, err := t.dial(ctx, c)
+	conn, err := t.dialBuf(ctx, c, o.rcvbuf)
 	if err != nil {
 		c.set(Fail, "%v", err)
 		return nil, nil, false
-	}
-	if o.rcvbuf > 0 {
-		_ = conn.SetReadBuffer(o.rcvbuf)
 	}
 	if err := t.write(conn, c, req); err != nil {
 		conn.Close()

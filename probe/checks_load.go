@@ -21,7 +21,7 @@ func slowReader(ctx context.Context, t *target, c *Check) {
 	defer conn.Close()
 	c.fromRead(r)
 	c.Closer = closer(r)
-	pace := fmt.Sprintf("1 KiB every %s", o.pace)
+	pace := fmt.Sprintf("1 KiB every %s", o.pace.Round(time.Microsecond))
 	switch {
 	case r.complete() && r.end == endRST:
 		c.set(Risk, "whole reply (%s) at %s, then the server's RST", r.bytesText(), pace)

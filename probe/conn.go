@@ -55,7 +55,15 @@ func newTarget(cfg *Config) (*target, error) {
 
 // dial opens one of a check's connections, bounded by the max wait.
 func (t *target) dial(ctx context.Context, c *Check) (*net.TCPConn, error) {
+	return t.dialBuf(ctx, c, 0)
+}
+
+// dialBuf dials with a receive buffer of rcvbuf bytes (0: the kernel's).
+func (t *target) dialBuf(ctx context.Context, c *Check, rcvbuf int) (*net.TCPConn, error) {
 	d := net.Dialer{Timeout: t.maxWait}
+	if rcvbuf > 0 {
+		d.Control = rcvbufControl(rcvbuf)
+	}
 	d.SetMultipathTCP(false) // plain TCP, so the packets are the ones we reason about
 	nc, err := d.DialContext(ctx, "tcp", t.cfg.Addr)
 	l := c.logger()
