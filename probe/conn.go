@@ -128,14 +128,14 @@ func (r *readResult) lost() int64 { return max(0, r.expected-r.first) }
 
 // readOpts shapes a read loop.
 type readOpts struct {
-	chunk    int           // bytes per read (default 64 KiB)
-	rcvbuf   int           // SO_RCVBUF of the connection (0: the kernel's default)
-	pace     time.Duration // pause between reads: a slow reader
-	deadline time.Time     // stop waiting (default now + max wait)
-	stopWhole bool         // return as soon as the first response is whole
-	stopAt   int64         // return once this many bytes arrived (0: no such bound)
-	want     int64         // the preflight's size of the resource asked for (0: unknown)
-	onFirst  func()        // called once, after the first bytes arrive
+	chunk     int           // bytes per read (default 64 KiB)
+	rcvbuf    int           // SO_RCVBUF of the connection (0: the kernel's default)
+	pace      time.Duration // pause between reads: a slow reader
+	deadline  time.Time     // stop waiting (default now + max wait)
+	stopWhole bool          // return as soon as the first response is whole
+	stopAt    int64         // return once this many bytes arrived (0: no such bound)
+	want      int64         // the preflight's size of the resource asked for (0: unknown)
+	onFirst   func()        // called once, after the first bytes arrive
 }
 
 // read reads conn until the server's FIN or RST, the deadline, or (with

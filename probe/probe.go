@@ -56,9 +56,9 @@ type Header struct{ Name, Value string }
 
 // Report is the result of a probe: the JSON of `teardown probe -json`.
 type Report struct {
-	Target string  `json:"target"`
-	HTTP   bool    `json:"http"`
-	Checks []Check `json:"checks"`
+	Target string   `json:"target"`
+	HTTP   bool     `json:"http"`
+	Checks []Check  `json:"checks"`
 	Notes  []string `json:"notes,omitempty"`
 }
 
