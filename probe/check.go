@@ -103,7 +103,7 @@ func (c *Check) fromRead(r *readResult) {
 // bytesText is "N of M bytes" (or "N bytes, size not declared").
 func (r *readResult) bytesText() string {
 	if r.expected < 0 {
-		return fmt.Sprintf("%d bytes (size not declared)", r.first)
+		return fmt.Sprintf("%d bytes, size not declared", r.first)
 	}
 	return fmt.Sprintf("%d of %d bytes", r.first, r.expected)
 }

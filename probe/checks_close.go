@@ -163,5 +163,5 @@ func msText(v *float64) string {
 	if d := time.Duration(*v*1000) * time.Microsecond; d >= time.Microsecond {
 		return d.Round(time.Microsecond).String()
 	}
-	return "at once"
+	return "<1µs"
 }

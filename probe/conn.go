@@ -27,8 +27,8 @@ type target struct {
 }
 
 func newTarget(cfg *Config) (*target, error) {
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		return nil, fmt.Errorf("probe: target %q: want HOST:PORT", cfg.Addr)
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
 	}
 	t := &target{cfg: cfg, raw: cfg.Raw, maxWait: cfg.MaxWait, host: orDefault(cfg.Host, cfg.Addr)}
 	if t.maxWait <= 0 {
@@ -36,21 +36,27 @@ func newTarget(cfg *Config) (*target, error) {
 	}
 	t.path = orDefault(cfg.Path, "/")
 	t.large = orDefault(cfg.Large, t.path)
-	for _, p := range []string{t.path, t.large} {
+	return t, nil
+}
+
+// Validate checks what the user gave: the target, paths, Host, the raw
+// protocol's reply bounds and the -only names.
+func (cfg *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return fmt.Errorf("target %q: want HOST:PORT", cfg.Addr)
+	}
+	for _, p := range []string{orDefault(cfg.Path, "/"), orDefault(cfg.Large, "/")} {
 		if err := validPath(p); err != nil {
-			return nil, fmt.Errorf("probe: %w", err)
+			return err
 		}
 	}
-	if strings.ContainsAny(t.host, " \r\n\t\x00") {
-		return nil, fmt.Errorf("probe: host %q: no spaces or control characters", t.host)
+	if strings.ContainsAny(cfg.Host, " \r\n\t\x00") {
+		return fmt.Errorf("host %q: no spaces or control characters", cfg.Host)
 	}
-	if t.raw != nil && cfg.ReplySize <= 0 && !cfg.ExpectClose {
-		return nil, errors.New("probe: a raw protocol needs -reply-size N or -expect-close, to know where a reply ends")
+	if cfg.Raw != nil && cfg.ReplySize <= 0 && !cfg.ExpectClose {
+		return errors.New("a raw protocol needs -reply-size N or -expect-close, to know where a reply ends")
 	}
-	if err := ValidNames(cfg.Only); err != nil {
-		return nil, fmt.Errorf("probe: %w", err)
-	}
-	return t, nil
+	return ValidNames(cfg.Only)
 }
 
 // dial opens one of a check's connections, bounded by the max wait.

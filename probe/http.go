@@ -75,7 +75,7 @@ func (h *Head) field(l string) error {
 	switch strings.ToLower(name) {
 	case "content-length":
 		n, err := strconv.ParseInt(value, 10, 64)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > 1<<50 {
 			return fmt.Errorf("Content-Length %q: %w", clip([]byte(value), 20), ErrNotHTTP)
 		}
 		h.ContentLength = n

@@ -100,9 +100,9 @@ func (f *probeFlags) check(rest []string) error {
 			return Usagef("probe: -send: %v", err)
 		}
 		f.cfg.Raw = raw
-		if f.cfg.ReplySize == 0 && !f.cfg.ExpectClose {
-			return Usagef("probe: with -send, give -reply-size N or -expect-close so the probe knows where a reply ends")
-		}
+	}
+	if err := f.cfg.Validate(); err != nil {
+		return Usagef("probe: %v", err)
 	}
 	return nil
 }
