@@ -133,6 +133,10 @@ func (t *target) restart(ctx context.Context, c *Check) error {
 	ctx, cancel := context.WithTimeout(ctx, t.maxWait)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", t.cfg.RestartCmd)
+	// On timeout the whole process group goes, not only sh: a child left
+	// holding the output pipe would keep CombinedOutput waiting.
+	ownGroup(cmd)
+	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	c.logger().add("restart-cmd", resultOf(0, err), 0)
 	if err != nil {

@@ -64,20 +64,23 @@ func startNetHTTP(t *testing.T) string {
 // lingers: FIN, then read and discard until the client's FIN.
 func startOwnServer(t *testing.T) string {
 	l := listen(t)
-	srv := &server.Server{Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		path, ok := readRequestHead(bufio.NewReader(c))
-		if !ok {
-			return
-		}
-		b := body(path)
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", len(b))
-		c.Write(b)
-	})}
+	srv := &server.Server{Handler: server.HandlerFunc(ownHandler)}
 	done := make(chan struct{})
 	go func() { defer close(done); srv.Serve(l) }()
 	t.Cleanup(func() { srv.Close(); <-done })
 	return l.Addr().String()
+}
+
+// ownHandler answers one request with "Connection: close".
+func ownHandler(ctx context.Context, c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	path, ok := readRequestHead(bufio.NewReader(c))
+	if !ok {
+		return
+	}
+	b := body(path)
+	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", len(b))
+	c.Write(b)
 }
 
 // readRequestHead reads one request head (a body, if any, is left unread)
