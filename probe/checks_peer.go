@@ -71,7 +71,7 @@ func earlyResponse(ctx context.Context, t *target, c *Check) {
 		return
 	}
 	sent := make(chan upload, 1)
-	go func() { sent <- t.sendBody(conn, c) }()
+	go func() { sent <- t.sendBody(ctx, conn, c) }()
 	r := t.read(ctx, conn, c, readOpts{stopWhole: true})
 	if !r.complete() {
 		_ = conn.SetWriteDeadline(time.Now()) // no point sending on: stop the writer
@@ -93,8 +93,10 @@ type upload struct {
 
 // sendBody writes the declared body in 16 KiB writes until it is all sent,
 // a write fails, or the max wait passes.
-func (t *target) sendBody(conn *net.TCPConn, c *Check) upload {
+func (t *target) sendBody(ctx context.Context, conn *net.TCPConn, c *Check) upload {
 	_ = conn.SetWriteDeadline(time.Now().Add(t.maxWait))
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetWriteDeadline(time.Now()) })
+	defer stop()
 	chunk := make([]byte, 16<<10)
 	var up upload
 	for up.n < uploadSize {
