@@ -151,6 +151,9 @@ func (t *target) runAll(ctx context.Context, rec *recorder) []Check {
 		c := &out[i]
 		c.Name = checks[i].name
 		start := time.Now()
+		// The log exists before the check runs: a check's goroutines
+		// (idle's two connections, shutdown's replies) share it.
+		c.log = &callLog{start: start}
 		checks[i].run(ctx, t, c)
 		c.DurationMs = ms(time.Since(start))
 		if t.cfg.Progress != nil {

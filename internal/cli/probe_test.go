@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tcpteardown/teardown/internal/cli"
 	"github.com/tcpteardown/teardown/internal/testenv"
@@ -178,5 +181,38 @@ func TestProbeVerbose(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in the diagram:\n%s", want, out)
 		}
+	}
+}
+
+// firstLine signals once something was written: the first check's line.
+type firstLine struct {
+	lockedBuffer
+	once sync.Once
+	seen chan struct{}
+}
+
+func (f *firstLine) Write(p []byte) (int, error) {
+	f.once.Do(func() { close(f.seen) })
+	return f.lockedBuffer.Write(p)
+}
+
+// Ctrl-C stops a probe in the middle of its waits, at once, with exit 130
+// and nothing left behind (TestMain checks goroutines and descriptors).
+func TestProbeInterrupted(t *testing.T) {
+	addr := startHTTP(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &firstLine{seen: make(chan struct{})}
+	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard}
+	errc := make(chan error, 1)
+	start := time.Now()
+	go func() { errc <- cli.Run(ctx, env, []string{"probe", "-max-wait", "30s", "-large", "/large", addr}) }()
+	<-out.seen // the battery runs: idle waits for the max wait
+	cancel()
+	err := <-errc
+	if code := cli.Code(err); code != cli.ExitInterrupted {
+		t.Errorf("exit %d (%v), want 130", code, err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the interrupted probe took %s: it waited for the 30 s max wait", d)
 	}
 }
