@@ -3,7 +3,6 @@ package probe
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -119,14 +118,4 @@ func (r *readResult) endText() string {
 		return "the server kept the connection open"
 	}
 	return "read failed: " + r.errText
-}
-
-func joinNonEmpty(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "; ")
 }
