@@ -188,7 +188,7 @@ func (t *target) keptAlive(ctx context.Context, c *Check) (*readResult, error) {
 }
 
 func idleVerdict(c *Check, silent, kept *readResult) {
-	ev := fmt.Sprintf("silent connection: %s; after a reply: %s", idleText(silent), idleText(kept))
+	ev := fmt.Sprintf("silent connection: %s; after a reply: %s", idleText(silent, 0), idleText(kept, kept.completeAt))
 	switch {
 	case !kept.complete() && kept.total > 0:
 		c.set(Fail, "reply cut short (%s); %s", kept.bytesText(), ev)
@@ -201,8 +201,10 @@ func idleVerdict(c *Check, silent, kept *readResult) {
 	}
 }
 
-func idleText(r *readResult) string {
-	at := (r.endAt / time.Millisecond * time.Millisecond).String()
+// idleText says how an idle connection ended, timed from since (its
+// connect, or its reply's last byte).
+func idleText(r *readResult, since time.Duration) string {
+	at := ((r.endAt - since) / time.Millisecond * time.Millisecond).String()
 	switch r.end {
 	case endFIN:
 		return "the server's FIN after " + at
