@@ -26,7 +26,7 @@ const largeSize = 300 << 10
 var small = []byte("hello from the probe's test server\n")
 
 // listen opens a loopback listener on plain TCP (no MPTCP, ARCHITECTURE.md).
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	var lc net.ListenConfig
 	lc.SetMultipathTCP(false)
@@ -62,7 +62,9 @@ func startNetHTTP(t *testing.T) string {
 // startOwnServer serves a minimal HTTP/1.1 (one request per connection,
 // "Connection: close") on this module's server package, whose close path
 // lingers: FIN, then read and discard until the client's FIN.
-func startOwnServer(t *testing.T) string {
+func startOwnServer(t *testing.T) string { return startOwnServerB(t) }
+
+func startOwnServerB(t testing.TB) string {
 	l := listen(t)
 	srv := &server.Server{Handler: server.HandlerFunc(ownHandler)}
 	done := make(chan struct{})
