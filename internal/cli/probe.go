@@ -25,7 +25,16 @@ func init() {
 // headerFlags collects repeated -header values.
 type headerFlags []probe.Header
 
-func (h *headerFlags) String() string { return fmt.Sprint(len(*h), " headers") }
+func (h *headerFlags) String() string {
+	if h == nil {
+		return ""
+	}
+	var parts []string
+	for _, v := range *h {
+		parts = append(parts, v.Name+": "+v.Value)
+	}
+	return strings.Join(parts, ", ")
+}
 
 func (h *headerFlags) Set(s string) error {
 	v, err := probe.ParseHeader(s)
