@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/tcpteardown/teardown/lab/render"
 	"github.com/tcpteardown/teardown/probe"
@@ -165,26 +164,15 @@ func (f *probeFlags) printReport(env *Env, rep *probe.Report) {
 			fmt.Fprintln(env.Stdout)
 		}
 	}
-	fmt.Fprintln(env.Stdout, tally(rep))
+	fmt.Fprintln(env.Stdout, rep.Summary())
 }
 
 // printCheck is the report card's entry: the verdict line, the evidence under it.
-func printCheck(w io.Writer, c probe.Check) {
-	fmt.Fprintf(w, "%-5s %-18s %s\n", c.Verdict, c.Name, (time.Duration(c.DurationMs*1000) * time.Microsecond).Round(time.Millisecond))
-	fmt.Fprintf(w, "      %s\n", c.Evidence)
-}
-
-func tally(rep *probe.Report) string {
-	n := map[probe.Verdict]int{}
-	for _, c := range rep.Checks {
-		n[c.Verdict]++
-	}
-	return fmt.Sprintf("%s: %d ok, %d risk, %d fail, %d n/a", rep.Target, n[probe.OK], n[probe.Risk], n[probe.Fail], n[probe.NA])
-}
+func printCheck(w io.Writer, c probe.Check) { fmt.Fprint(w, c.Text()) }
 
 func probeExit(rep *probe.Report) error {
 	if rep.Failed() {
-		return fmt.Errorf("probe: %s", tally(rep))
+		return fmt.Errorf("probe: %s", rep.Summary())
 	}
 	return nil
 }
