@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -103,15 +104,40 @@ func (r *recorder) attach(c *Check) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range r.segs {
-		if !c.log.owns(s) {
-			continue
-		}
-		c.segs = append(c.segs, s)
-		c.Packets = append(c.Packets, f.Format(s))
-		if s.Flags.Has(capture.RST) && s.Src == c.log.server {
-			c.RST = true
+		if c.log.owns(s) {
+			c.segs = append(c.segs, s)
+			c.Packets = append(c.Packets, f.Format(s))
 		}
 	}
+	if n, resets := serverSent(c.segs, c.log.server); resets > 0 {
+		c.RST = true
+		c.Evidence += fmt.Sprintf("; capture: %d [R] from the server, which had sent %d bytes of data", resets, n)
+	}
+}
+
+// serverSent counts the server's data bytes (highest sequence reached
+// past each SYN, so retransmissions count once) and its resets.
+func serverSent(segs []capture.Segment, server netip.AddrPort) (bytes int64, resets int) {
+	isn := map[netip.AddrPort]uint32{}
+	high := map[netip.AddrPort]int64{}
+	for _, s := range segs {
+		if s.Src != server {
+			continue
+		}
+		if s.Flags.Has(capture.SYN) {
+			isn[s.Dst] = s.Seq + 1
+		}
+		if s.Flags.Has(capture.RST) {
+			resets++
+		}
+		if _, known := isn[s.Dst]; known && s.Len > 0 {
+			high[s.Dst] = max(high[s.Dst], int64(s.Seq-isn[s.Dst])+int64(s.Len))
+		}
+	}
+	for _, h := range high {
+		bytes += h
+	}
+	return bytes, resets
 }
 
 // owns reports whether s belongs to one of the check's connections.
