@@ -76,9 +76,8 @@ func abortHandling(ctx context.Context, t *target, c *Check) {
 	c.set(Fail, "after the client reset mid-reply, a fresh connection got %s, %s", r2.bytesText(), r2.endText())
 }
 
-// shutdown: replies in flight (slow readers of the large reply) and an idle
-// keep-alive connection while -restart-cmd restarts the server; then a fresh
-// request must be answered.
+// shutdown: two replies in flight (slow readers of the large reply) while
+// -restart-cmd restarts the server; then a fresh request must be answered.
 func shutdown(ctx context.Context, t *target, c *Check) {
 	if t.cfg.RestartCmd == "" {
 		c.set(NA, "no -restart-cmd given")
