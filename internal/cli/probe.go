@@ -9,7 +9,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/render"
+	"github.com/tcpteardown/teardown/lab/report"
 	"github.com/tcpteardown/teardown/probe"
 )
 
@@ -51,6 +53,7 @@ type probeFlags struct {
 	only    string
 	json    bool
 	verbose bool
+	html    string
 	headers headerFlags
 }
 
@@ -69,6 +72,7 @@ func runProbe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.only, "only", "", "run only these checks (comma-separated): "+strings.Join(probe.Names(), ","))
 	fs.BoolVar(&f.json, "json", false, "write the report as JSON (docs/json-schema.md)")
 	fs.BoolVar(&f.verbose, "v", false, "draw each check's sequence diagram (packets need root)")
+	fs.StringVar(&f.html, "html", "", "also write the report card with each check's diagram as HTML to `FILE`")
 	fs.StringVar(&f.cfg.RestartCmd, "restart-cmd", "", "shell command that restarts the server (runs the shutdown check)")
 	if err := Parse(fs, args); err != nil {
 		return err
@@ -95,7 +99,7 @@ func (f *probeFlags) check(rest []string) error {
 	}
 	f.cfg.Addr = rest[0]
 	f.cfg.Headers = f.headers
-	f.cfg.Packets = f.verbose
+	f.cfg.Packets = f.verbose || f.html != ""
 	if f.only != "" {
 		f.cfg.Only = strings.Split(f.only, ",")
 		if err := probe.ValidNames(f.cfg.Only); err != nil {
@@ -134,11 +138,44 @@ func (f *probeFlags) run(ctx context.Context, env *Env) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("probe: interrupted: %w", err)
 	}
+	if f.html != "" {
+		if err := writeProbeHTML(f.html, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "report: %s\n", f.html)
+	}
 	if f.json {
 		return f.writeJSON(env, rep)
 	}
 	f.printReport(env, rep)
 	return probeExit(rep)
+}
+
+// writeProbeHTML draws every check with the lab's HTML renderer, labelled
+// with its verdict: ok green, fail red, risk and n/a in between.
+func writeProbeHTML(path string, rep *probe.Report) error {
+	var results []lab.Result
+	verdicts := map[string]probe.Verdict{}
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		results = append(results, c.Timeline())
+		verdicts[c.Name] = c.Verdict
+	}
+	badge := func(r lab.Result) (string, string) {
+		v := verdicts[r.Name]
+		switch v {
+		case probe.OK:
+			return "pass", string(v)
+		case probe.Fail:
+			return "fail", string(v)
+		}
+		return "err", string(v)
+	}
+	opt := &report.Options{Title: "teardown probe " + rep.Target, Badge: badge}
+	if err := report.WriteHTMLFile(path, results, opt); err != nil {
+		return fmt.Errorf("probe: -html: %w", err)
+	}
+	return nil
 }
 
 func (f *probeFlags) writeJSON(env *Env, rep *probe.Report) error {

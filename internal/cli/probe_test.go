@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -214,5 +215,30 @@ func TestProbeInterrupted(t *testing.T) {
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("the interrupted probe took %s: it waited for the 30 s max wait", d)
+	}
+}
+
+// TestProbeHTML: -html writes the report card as a page with a section per
+// check, labelled with its verdict; as root the sections draw the packets
+// the probe captured, among them the server's reset of pipelined-close.
+func TestProbeHTML(t *testing.T) {
+	page := t.TempDir() + "/probe.html"
+	_, stderr, code := runProbe(t, "-html", page, "-max-wait", "2s", "-large", "/large", "-only", "close-after-reply,pipelined-close", startHTTP(t))
+	if code != cli.ExitFailure {
+		t.Fatalf("exit %d, want 1 (pipelined-close fails); stderr %s", code, stderr)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, want := range []string{`<section id="close-after-reply"`, `<section id="pipelined-close"`, `badge fail">fail`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	testenv.RequireRoot(t)
+	if !strings.Contains(html, `class="packet`) || !strings.Contains(html, "[R") {
+		t.Errorf("as root the page should draw the captured packets, the reset among them")
 	}
 }

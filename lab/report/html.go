@@ -54,8 +54,8 @@ func (o Options) subtitle(results []lab.Result) string {
 			passed++
 		}
 	}
-	if o.Badge != nil { // connections of a capture: an ending each, no pass or fail
-		return s + fmt.Sprintf("%d ", len(results)) + biText("connections", "个连接")
+	if o.Badge != nil { // a capture's connections or a probe's checks: no pass or fail
+		return s + fmt.Sprintf("%d ", len(results)) + biText("diagrams", "幅图")
 	}
 	return s + fmt.Sprintf("%d ", len(results)) + biText("runs", "次运行") + fmt.Sprintf(", %d ", passed) + bi("passed")
 }
