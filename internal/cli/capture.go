@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const captureSynopsis = "[-port P …] [EXPRESSION: host, port, src, dst, tcp, udp, and, or, not, ( )] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-netns NAME|PATH]"
+const captureSynopsis = "[-port P …] [EXPRESSION] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-netns NAME|PATH]"
 
 // captureHint says how to get the privilege a packet socket needs.
 const captureHint = "run as root, or grant the binary the capability: sudo setcap cap_net_raw,cap_net_admin+ep $(which teardown)"
@@ -78,6 +78,11 @@ func (p *portList) Set(v string) error {
 func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	o := &captureOpts{}
 	fs := NewFlagSet(env, "capture", captureSynopsis)
+	base := fs.Usage
+	fs.Usage = func() {
+		base()
+		fmt.Fprintln(env.Stdout, "\nEXPRESSION, as tcpdump's, from: host, port, src, dst, tcp, udp, and, or,\nnot, ( )   e.g. 'tcp port 9527 and host 127.0.0.1'")
+	}
 	fs.Var(&o.ports, "port", "TCP/UDP `port` to capture, either end (repeatable); ICMP errors about it too")
 	fs.StringVar(&o.iface, "i", "lo", "`interface` to capture on")
 	fs.StringVar(&o.write, "w", "", "write the packets to `FILE` instead of printing them (.pcapng: pcapng, otherwise pcap; -: pcap on stdout); removed if writing fails")

@@ -74,7 +74,7 @@ func TestSetSysctlRefusesPathsOutsideNet(t *testing.T) {
 	if b, _ := os.ReadFile(canary); string(b) != "keep" {
 		t.Fatalf("canary changed to %q", b)
 	}
-	for _, v := range []string{"", "1 2", "1\n2", string(make([]byte, 65))} {
+	for _, v := range []string{"", "1  2", " 1", "1\n2", string(make([]byte, 65))} {
 		if err := ns.SetSysctl("net/ipv4/tcp_fin_timeout", v); err == nil {
 			t.Errorf("SetSysctl with value %q succeeded", v)
 		}
