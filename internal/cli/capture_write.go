@@ -155,5 +155,5 @@ func (o *pcapOut) discard() {
 		return
 	}
 	o.f.Close()
-	os.Remove(o.path)
+	_ = os.Remove(o.path) // the write error is the one to report
 }
