@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/internal/cli"
+	"github.com/tcpteardown/teardown/internal/netns"
 	"github.com/tcpteardown/teardown/internal/testenv"
 )
 
@@ -57,14 +58,24 @@ func (l *lockedBuf) String() string {
 // the exposition, and the CLOSE-WAIT leak shows as its gauges.
 func TestWatchMetrics(t *testing.T) {
 	tool := promtool(t)
-	port := closeWaitLeak(t, 2)
+	// In a namespace of its own: the clients' orphaned FIN-WAIT-2 sockets
+	// live in the TIME-WAIT table, and the host's fills up when other tests
+	// churn connections (an overflowing table keeps no orphan at all).
+	testenv.RequireRoot(t)
+	ns, err := netns.New()
+	testenv.RequirePermitted(t, err)
+	defer ns.Close()
+	var port string
+	if err := ns.Do(func() error { port = closeWaitLeak(t, 2); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stderr := &lockedBuf{}
 	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr}
 	done := make(chan error, 1)
 	go func() {
-		done <- cli.Run(ctx, env, []string{"watch", "-port", port, "-interval", "50ms", "-closewait-age", "100ms", "-listen", "127.0.0.1:0"})
+		done <- cli.Run(ctx, env, []string{"watch", "-netns", ns.Path(), "-port", port, "-interval", "50ms", "-closewait-age", "100ms", "-listen", "127.0.0.1:0"})
 	}()
 	url := waitMetricsURL(t, stderr, done)
 	body := scrapeUntil(t, url, `teardown_alarm{kind="close-wait-old"} 1`)
