@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -25,7 +24,7 @@ func New() (*NS, error) { return NewNamed("") }
 // only a label: nothing is created in /run/netns.
 func NewNamed(name string) (*NS, error) {
 	ns := &NS{h: -1, name: name}
-	err := sys.OnOwnThread(func() error {
+	err := OnOwnThread(func() error {
 		// unshare moves only this thread, which is thrown away after.
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			return fmt.Errorf("netns: create%s: %w (needs root or CAP_SYS_ADMIN)", ns.label(), os.NewSyscallError("unshare", err))
@@ -100,7 +99,7 @@ func (n *NS) label() string {
 }
 
 // Do runs fn on an OS thread inside the namespace (see the package doc and
-// sys.InNetNS: the thread is discarded after, a panic in fn is raised again
+// DoFD: the thread is discarded after, a panic in fn is raised again
 // here). Sockets fn creates stay in the namespace for their whole life,
 // wherever they are used later. Processes fn starts are born inside too;
 // do not give them SysProcAttr.Pdeathsig: the parent-death signal follows
@@ -110,7 +109,7 @@ func (n *NS) Do(fn func() error) error {
 	if n == nil || !n.h.IsOpen() {
 		return fmt.Errorf("netns: Do on a closed namespace")
 	}
-	return sys.InNetNS(int(n.h), fn)
+	return DoFD(int(n.h), fn)
 }
 
 // Close releases the handle; the kernel frees the namespace once no socket
