@@ -20,7 +20,7 @@ func TestMinTTLInheritedAndCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := sys.Control(l.(*net.TCPListener), func(fd int) error { return sys.SetMinTTL(fd, 64) }); err != nil {
+	if err := sys.Control(l.(*net.TCPListener), func(fd int) error { return setMinTTL(fd, 64) }); err != nil {
 		t.Fatal(err)
 	}
 	c, err := net.Dial("tcp", l.Addr().String())

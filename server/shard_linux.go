@@ -136,7 +136,7 @@ func (sh *shard) deliver(done []finished) {
 // error or the byte budget.
 func (sh *shard) drain(lc *lconn, now int64) {
 	for range readsPerWake {
-		n, err := sys.ReadFD(lc.fd, sh.limit(lc))
+		n, err := sys.RawRead(lc.fd, sh.limit(lc))
 		switch {
 		case n > 0:
 			lc.drained += int64(n)
@@ -203,14 +203,14 @@ func (sh *shard) closeFD(lc *lconn, o teardown.Outcome, abort bool) teardown.Rep
 	// them, and an ioctl per close is measurable in churn.
 	r := teardown.Report{Outcome: o, Drained: lc.drained}
 	if abort {
-		sys.SetLinger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
+		sys.Linger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
 	} else if o != teardown.OutcomePeerClosed && o != teardown.OutcomePeerReset {
 		// Input left unread makes close send RST (C21): say so.
 		n, err := sys.InQ(lc.fd)
 		abort = err == nil && n > 0
 	}
 	r.Aborted = abort
-	sys.CloseFD(lc.fd)
+	sys.RawClose(lc.fd)
 	r.Duration = time.Duration(sh.l.now() - lc.start)
 	return r
 }

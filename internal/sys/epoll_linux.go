@@ -95,9 +95,9 @@ func (e *Epoll) register() error {
 // may stop early (fairness) without losing a wake-up.
 func (e *Epoll) Add(fd int) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
-	// Raw, as the lingerer's other calls (server_linux.go): it never blocks.
+	// Raw, as the lingerer's other calls (raw_linux.go): it never blocks.
 	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(e.fd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(&ev)), 0, 0)
-	return rawErr("epoll_ctl", errno)
+	return errnoErr("epoll_ctl", errno)
 }
 
 // Wait parks the calling goroutine until a descriptor is ready, Wake is
