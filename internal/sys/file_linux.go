@@ -6,12 +6,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Flags of Open and modes of Access.
+// Flags of Open and OpenBeneath, modes of Access, file types of FileType
+// and file system types of FsType.
 const (
-	O_RDWR     = unix.O_RDWR
-	O_NONBLOCK = unix.O_NONBLOCK
-	R_OK       = unix.R_OK
-	W_OK       = unix.W_OK
+	O_RDONLY         = unix.O_RDONLY
+	O_WRONLY         = unix.O_WRONLY
+	O_RDWR           = unix.O_RDWR
+	O_NONBLOCK       = unix.O_NONBLOCK
+	O_PATH           = unix.O_PATH
+	O_DIRECTORY      = unix.O_DIRECTORY
+	O_NOFOLLOW       = unix.O_NOFOLLOW
+	R_OK             = unix.R_OK
+	W_OK             = unix.W_OK
+	S_IFMT           = unix.S_IFMT
+	S_IFREG          = unix.S_IFREG
+	PROC_SUPER_MAGIC = unix.PROC_SUPER_MAGIC
 )
 
 // Open is open(2), always close-on-exec.
@@ -56,4 +65,39 @@ func FsType(path string) (int64, error) {
 // needs CAP_SYS_ADMIN.
 func Mount(source, target, fstype string) error {
 	return os.NewSyscallError("mount", unix.Mount(source, target, fstype, 0, ""))
+}
+
+// OpenBeneath opens name relative to the directory dirfd with openat2(2)
+// (Linux 5.6), close-on-exec, refusing every way out of that directory:
+// RESOLVE_BENEATH refuses "..", absolute paths and links that leave it,
+// RESOLVE_NO_SYMLINKS and RESOLVE_NO_MAGICLINKS every link on the way,
+// RESOLVE_NO_XDEV every mount crossing, O_NOFOLLOW a link as last component.
+func OpenBeneath(dirfd int, name string, flags int) (int, error) {
+	how := &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC | unix.O_NOFOLLOW),
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
+	}
+	fd, err := unix.Openat2(dirfd, name, how)
+	if err != nil {
+		return -1, &os.PathError{Op: "openat2", Path: name, Err: err}
+	}
+	return fd, nil
+}
+
+// FileType is the S_IFMT bits of fstat(2)'s st_mode (S_IFREG …).
+func FileType(fd int) (uint32, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return 0, os.NewSyscallError("fstat", err)
+	}
+	return st.Mode & unix.S_IFMT, nil
+}
+
+// FsTypeFD is FsType of an open descriptor (fstatfs(2)).
+func FsTypeFD(fd int) (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		return 0, os.NewSyscallError("fstatfs", err)
+	}
+	return int64(st.Type), nil
 }
