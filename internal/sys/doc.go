@@ -13,8 +13,9 @@
 //     Linger, TCPInfo, InQ, OutQ, AttachFilter);
 //   - epoll_linux.go: an epoll set parked in Go's network poller;
 //   - file_linux.go, clock_linux.go, ioctl_linux.go, netlink_linux.go,
-//     ns_linux.go: open, access, statfs, mount, clock_gettime, ifreq
-//     ioctls, netlink sockets, setns;
+//     ns_linux.go: open and openat2 beneath a directory, access, fstat,
+//     statfs, mount, clock_gettime, ifreq ioctls, netlink sockets, setns
+//     and unshare;
 //   - errno_linux.go: errno names and the SIGPIPE disposition.
 //
 // What a call means for TCP lives with the package that owns the concept:
@@ -23,9 +24,10 @@
 // devices in lab/wire, threads inside a namespace in internal/netns. Nothing
 // here imports another package of teardown.
 //
-// Every failure is an *os.SyscallError around the errno, wrapped once
-// here, so callers test it with errors.Is(err, syscall.ECONNRESET) and the
-// lab names it with ErrnoName. The *_others.go files return errors wrapping
+// Every failed call returns an *os.SyscallError around the errno (an
+// *os.PathError for calls that take a path, as package os does), wrapped
+// once here, so callers test it with errors.Is(err, syscall.ECONNRESET) and
+// the lab names it with ErrnoName. The *_others.go files return errors wrapping
 // ErrNotSupported for the calls portable code makes, so that the module
 // builds everywhere while only Linux does the work.
 package sys
