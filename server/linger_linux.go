@@ -44,7 +44,7 @@ func newLingerer(s *Server, b bounds) lingerer {
 		if err != nil {
 			s.logf("server: epoll lingerer: %v; closing with a goroutine per connection", err)
 			for _, sh := range l.shards {
-				sh.ep.Close()
+				sh.ep.close()
 			}
 			return l.fallback
 		}
@@ -114,7 +114,7 @@ func (l *epollLingerer) stop() {
 	}
 	l.wg.Wait()
 	for _, sh := range l.shards {
-		sh.ep.Close()
+		sh.ep.close()
 	}
 	l.fallback.stop()
 }

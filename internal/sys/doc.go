@@ -11,7 +11,7 @@
 //     lingerer;
 //   - sockopt_linux.go: socket options and queue ioctls (SetInt, GetInt,
 //     Linger, TCPInfo, InQ, OutQ, AttachFilter);
-//   - epoll_linux.go: an epoll set parked in Go's network poller;
+//   - epoll_linux.go: epoll_create1, epoll_ctl (raw), epoll_wait, eventfd;
 //   - file_linux.go, clock_linux.go, ioctl_linux.go, netlink_linux.go,
 //     ns_linux.go: open and openat2 beneath a directory, access, fstat,
 //     statfs, mount, clock_gettime, ifreq ioctls, netlink sockets, setns
@@ -19,7 +19,8 @@
 //   - errno_linux.go: errno names and the SIGPIPE disposition.
 //
 // What a call means for TCP lives with the package that owns the concept:
-// the listener's SYN filter, IP_MINTTL and accept-queue length in server,
+// the listener's SYN filter, IP_MINTTL, accept-queue length and the
+// lingerer's epoll set parked in Go's network poller in server,
 // the sock_diag dump in sockdiag, tracefs and the clock offset in trace, TUN
 // devices in lab/wire, threads inside a namespace in internal/netns. Nothing
 // here imports another package of teardown.
