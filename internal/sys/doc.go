@@ -14,9 +14,11 @@
 //   - epoll_linux.go: epoll_create1, epoll_ctl (raw), epoll_wait, eventfd;
 //   - file_linux.go, clock_linux.go, ioctl_linux.go, netlink_linux.go,
 //     ns_linux.go: open and openat2 beneath a directory, access, fstat,
-//     statfs, mount, clock_gettime, ifreq ioctls, netlink sockets, setns
+//     statfs, mount, clock_gettime, ioctls (integer, ifreq), netlink
+//     sockets, setns
 //     and unshare;
-//   - errno_linux.go: errno names and the SIGPIPE disposition.
+//   - errno_linux.go: errno names and the SIGPIPE disposition;
+//   - control.go: Control, the descriptor under a net.Conn or listener.
 //
 // What a call means for TCP lives with the package that owns the concept:
 // the listener's SYN filter, IP_MINTTL, accept-queue length and the

@@ -24,3 +24,22 @@ func IoctlIfreqFlags(fd int, req uint, name string, flags uint16) error {
 	ifr.SetUint16(flags)
 	return os.NewSyscallError("ioctl", unix.IoctlIfreq(fd, req, ifr))
 }
+
+// IoctlInt runs an ioctl that reads an integer (SIOCINQ …).
+func IoctlInt(fd int, req uint) (int, error) {
+	v, err := unix.IoctlGetInt(fd, req)
+	if err != nil {
+		return 0, os.NewSyscallError("ioctl", err)
+	}
+	return v, nil
+}
+
+// IoctlRetInt runs an ioctl whose result is its return value
+// (NS_GET_NSTYPE …).
+func IoctlRetInt(fd int, req uint) (int, error) {
+	v, err := unix.IoctlRetInt(fd, req)
+	if err != nil {
+		return 0, os.NewSyscallError("ioctl", err)
+	}
+	return v, nil
+}

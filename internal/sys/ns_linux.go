@@ -27,13 +27,3 @@ func Setns(fd, nstype int) error {
 func Unshare(flags int) error {
 	return os.NewSyscallError("unshare", unix.Unshare(flags))
 }
-
-// IoctlRetInt runs an ioctl whose result is its return value
-// (NS_GET_NSTYPE …).
-func IoctlRetInt(fd int, req uint) (int, error) {
-	v, err := unix.IoctlRetInt(fd, req)
-	if err != nil {
-		return 0, os.NewSyscallError("ioctl", err)
-	}
-	return v, nil
-}

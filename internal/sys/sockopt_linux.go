@@ -96,15 +96,6 @@ func TCPState(fd int) (uint8, error) {
 	return ti.State, nil
 }
 
-// IoctlInt runs an ioctl that reads an integer (SIOCINQ …).
-func IoctlInt(fd int, req uint) (int, error) {
-	v, err := unix.IoctlGetInt(fd, req)
-	if err != nil {
-		return 0, os.NewSyscallError("ioctl", err)
-	}
-	return v, nil
-}
-
 // OutQ is SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer
 // (unacked + unsent).
 func OutQ(fd int) (int, error) { return IoctlInt(fd, unix.SIOCOUTQ) }
