@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
-	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/internal/netns"
 )
 
 // openCaptureIn opens the capture inside the namespace ns (nil: ours). A
@@ -25,7 +25,7 @@ func finTimeoutIn(nsfd int) time.Duration {
 	if nsfd == 0 {
 		return 0
 	}
-	b, err := sys.ReadFileIn(nsfd, "/proc/sys/net/ipv4/tcp_fin_timeout")
+	b, err := netns.ReadFileIn(nsfd, "/proc/sys/net/ipv4/tcp_fin_timeout")
 	if err != nil {
 		return 0
 	}

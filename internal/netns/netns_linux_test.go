@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/tcpteardown/teardown/internal/netns"
-	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/tcpteardown/teardown/internal/testenv"
 )
 
@@ -126,9 +125,9 @@ func TestDoPanicLeavesCallerThread(t *testing.T) {
 	boom := errors.New("boom")
 	func() {
 		defer func() {
-			p, ok := recover().(*sys.PanicError)
+			p, ok := recover().(*netns.PanicError)
 			if !ok || !errors.Is(p, boom) {
-				t.Errorf("recovered %v, want a *sys.PanicError wrapping boom", p)
+				t.Errorf("recovered %v, want a *netns.PanicError wrapping boom", p)
 			}
 		}()
 		ns.Do(func() error {
