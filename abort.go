@@ -25,7 +25,7 @@ func Abort(c net.Conn) error {
 	// Closing the TCP socket directly (not the tls.Conn) is what keeps the
 	// close_notify alert from being written before the RST.
 	if err := tc.SetLinger(0); err != nil {
-		tc.Close()
+		_ = tc.Close() // the SetLinger error is the one to report
 		return fmt.Errorf("teardown: abort: %w", err)
 	}
 	if err := tc.Close(); err != nil {

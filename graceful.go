@@ -86,7 +86,7 @@ func Graceful(ctx context.Context, c net.Conn, o *Options) (Report, error) {
 	opt := o.WithDefaults()
 	if err := closeWrite(c); err != nil {
 		r := Report{Outcome: OutcomeFailed}
-		closeAndReport(c, &r, false, start)
+		_ = closeAndReport(c, &r, false, start) // the close-write error is the one to report
 		return r, fmt.Errorf("teardown: graceful: close write: %w", err)
 	}
 	d := drainer{c: c, o: opt, end: start.Add(opt.LingerTime)}
@@ -218,7 +218,9 @@ func (d *drainer) cancelRead() {
 		tb.fire(OutcomeCanceled)
 		return
 	}
-	d.c.SetReadDeadline(time.Unix(1, 0))
+	// A conn that refuses deadlines is bounded by the timer (timerBound),
+	// which closes it: that error needs no other answer.
+	_ = d.c.SetReadDeadline(time.Unix(1, 0))
 }
 
 func (d *drainer) stopTimer() {

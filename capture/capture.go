@@ -13,6 +13,19 @@ type Config struct {
 	Interface string   // default "lo"
 	Ports     []uint16 // TCP and UDP ports, either end, plus ICMP/ICMPv6 errors quoting them; empty = all TCP/UDP
 	SnapLen   int      // bytes kept per frame; default DefaultSnapLen (262144)
+	// Filter, when set, chooses the frames instead of the port filter:
+	// a tcpdump-style expression (ParseExpr); Ports still apply (and-ed).
+	Filter *Expr
+	// Batch lets the kernel hold frames up to this long to hand them over
+	// in fuller blocks (fewer wake-ups: cheaper per packet). 0 means 1 ms,
+	// right for a live display; a file writer can take 100 ms or more, as
+	// tcpdump -w does (libpcap's default timeout is 1 s).
+	Batch time.Duration
+	// NetNS is a descriptor of the network namespace to capture in (e.g.
+	// an open /run/netns/NAME); 0 is the caller's. The packet socket is
+	// created there and sees only that namespace's interfaces, as if Open
+	// were called inside (*netns.NS).Do.
+	NetNS int
 }
 
 // Stats are the kernel's counters for the capture socket since Open
@@ -34,8 +47,10 @@ type Capture struct {
 // source is the per-OS packet reader.
 type source interface {
 	// read blocks until a frame arrives, ctx is done or the source is
-	// closed (io.EOF). The frame is a fresh copy the caller keeps.
-	read(ctx context.Context) (frame []byte, stamp time.Time, wireLen int, err error)
+	// closed (io.EOF). With keep the frame is a fresh copy the caller
+	// keeps; without, it aliases the ring and is valid until the next read
+	// or close.
+	read(ctx context.Context, keep bool) (frame []byte, stamp time.Time, wireLen int, err error)
 	stats() (Stats, error)
 	close() error
 }
@@ -76,7 +91,7 @@ func withDefaults(cfg *Config) Config {
 // Frames the decoder cannot read are skipped.
 func (c *Capture) Next(ctx context.Context) (Segment, error) {
 	for {
-		frame, stamp, wireLen, err := c.src.read(ctx)
+		frame, stamp, wireLen, err := c.src.read(ctx, true)
 		if err != nil {
 			return Segment{}, err
 		}
@@ -87,6 +102,26 @@ func (c *Capture) Next(ctx context.Context) (Segment, error) {
 		s.Time, s.WireLen = stamp, wireLen
 		return s, nil
 	}
+}
+
+// Frame is a captured frame as the kernel delivered it, not decoded.
+type Frame struct {
+	Data    []byte
+	Time    time.Time // kernel receive stamp, CLOCK_REALTIME
+	WireLen int       // length on the wire (Data may be cut at the snap length)
+}
+
+// NextFrame is Next without decoding, for writing a file: like tcpdump -w,
+// it stores what the kernel filter passed without parsing it, which is
+// most of the cost of Next. Frames stamped before the filter was attached
+// are skipped as by Next. Data is not copied: it is the kernel's ring
+// slot, valid until the next NextFrame, Next or Close (write it out before).
+func (c *Capture) NextFrame(ctx context.Context) (Frame, error) {
+	data, stamp, wireLen, err := c.src.read(ctx, false)
+	if err != nil {
+		return Frame{}, err
+	}
+	return Frame{Data: data, Time: stamp, WireLen: wireLen}, nil
 }
 
 // wanted re-checks the ports in Go. The kernel filter already did, but a

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/net/bpf"
 )
 
@@ -49,16 +51,70 @@ type afSource struct {
 }
 
 func open(c *Config) (source, error) {
-	ifi, err := net.InterfaceByName(c.Interface)
-	if err != nil {
-		return nil, fmt.Errorf("%w (list the interfaces with `ip link`)", err)
+	if c.NetNS == 0 {
+		return openHere(c)
 	}
-	prog, err := filter(c.Ports, ifi.Flags&net.FlagLoopback != 0, c.SnapLen)
+	var src source
+	err := inNetNS(c.NetNS, func() (err error) {
+		src, err = openHere(c)
+		return err
+	})
+	return src, err
+}
+
+// inNetNS runs fn on a locked OS thread moved into the namespace nsfd, and
+// moves the thread back after. If that fails the thread stays locked, so
+// the runtime retires it instead of reusing a thread in the wrong
+// namespace.
+func inNetNS(nsfd int, fn func() error) error {
+	runtime.LockOSThread()
+	orig, err := vnetns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("network namespace: %w", err)
+	}
+	defer orig.Close()
+	if err := vnetns.Set(vnetns.NsHandle(nsfd)); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("enter network namespace: %w", err)
+	}
+	ferr := fn()
+	if err := vnetns.Set(orig); err != nil {
+		return errors.Join(ferr, fmt.Errorf("leave network namespace: %w", err))
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
+
+// anyInterface is tcpdump's name for all interfaces at once.
+const anyInterface = "any"
+
+func openHere(c *Config) (source, error) {
+	bind, loopback := c.Interface, false
+	if c.Interface == anyInterface {
+		// Bound to no interface, the socket sees them all. Outgoing
+		// copies are kept: on lo every segment then shows twice, as with
+		// tcpdump -i any. Only Ethernet-framed interfaces (lo, veth,
+		// Ethernet) are decoded; a TUN device's frames have no link
+		// header and do not pass the filter.
+		bind = ""
+	} else {
+		ifi, err := net.InterfaceByName(c.Interface)
+		if err != nil {
+			return nil, fmt.Errorf("%w (list the interfaces with `ip link`, or use -i any)", err)
+		}
+		loopback = ifi.Flags&net.FlagLoopback != 0
+	}
+	prog, err := programFor(c, loopback)
 	if err != nil {
 		return nil, err
 	}
-	tp, err := newTPacket(afpacket.OptInterface(c.Interface),
-		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(blockTimeout),
+	batch := blockTimeout
+	if c.Batch > 0 {
+		batch = c.Batch
+	}
+	tp, err := newTPacket(afpacket.OptInterface(bind),
+		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(batch),
 		afpacket.OptPollTimeout(pollTimeout), afpacket.OptBlockSize(blockSize),
 		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))
 	if err != nil {
@@ -94,12 +150,12 @@ func (s *afSource) attach(prog []bpf.RawInstruction) error {
 	return err
 }
 
-func (s *afSource) read(ctx context.Context) ([]byte, time.Time, int, error) {
+func (s *afSource) read(ctx context.Context, keep bool) ([]byte, time.Time, int, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, time.Time{}, 0, err
 		}
-		frame, ci, err := s.readOnce()
+		frame, ci, err := s.readOnce(keep)
 		switch {
 		case errors.Is(err, afpacket.ErrTimeout):
 			continue
@@ -113,7 +169,7 @@ func (s *afSource) read(ctx context.Context) ([]byte, time.Time, int, error) {
 	}
 }
 
-func (s *afSource) readOnce() ([]byte, gopacket.CaptureInfo, error) {
+func (s *afSource) readOnce(keep bool) ([]byte, gopacket.CaptureInfo, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.gone || s.closed.Load() {
@@ -126,7 +182,11 @@ func (s *afSource) readOnce() ([]byte, gopacket.CaptureInfo, error) {
 		}
 		return nil, ci, err
 	}
-	// The ring slot is handed back to the kernel on the next read: copy.
+	// The ring slot is handed back to the kernel on the next read: copy,
+	// unless the caller is done with it before (NextFrame).
+	if !keep {
+		return data, ci, nil
+	}
 	return bytes.Clone(data), ci, nil
 }
 

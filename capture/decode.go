@@ -75,6 +75,9 @@ func (s *Segment) decodeIPv4(b []byte) error {
 	src := netip.AddrFrom4([4]byte(b[12:16]))
 	dst := netip.AddrFrom4([4]byte(b[16:20]))
 	wire := ipPayloadLen(int(be.Uint16(b[2:4])), ihl, len(b))
+	// A first fragment (more-fragments bit) holds only part of the
+	// datagram its UDP header describes.
+	s.FirstFragment = be.Uint16(b[6:8])&0x2000 != 0
 	return s.decodeTransport(b[9], src, dst, clip(b[ihl:], wire), wire)
 }
 
@@ -154,10 +157,12 @@ func (s *Segment) decodeUDP(src, dst netip.Addr, b []byte, wire int) error {
 	s.Proto = UDP
 	s.Src = netip.AddrPortFrom(src, be.Uint16(b[0:2]))
 	s.Dst = netip.AddrPortFrom(dst, be.Uint16(b[2:4]))
-	// The UDP length field is what tcpdump prints; fall back to the IP
-	// length when the field is nonsense.
+	// The UDP length field is what tcpdump prints, also for a first
+	// fragment, where it is longer than the fragment (tcpdump prints the
+	// whole datagram's length); fall back to the IP length when the field
+	// is nonsense.
 	ulen := int(be.Uint16(b[4:6]))
-	if ulen < udpHeaderLen || ulen > wire {
+	if ulen < udpHeaderLen || ulen > wire && !s.FirstFragment {
 		ulen = wire
 	}
 	s.Len = ulen - udpHeaderLen

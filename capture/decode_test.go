@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -138,4 +139,22 @@ func FuzzDecode(f *testing.F) {
 		var fm capture.Formatter
 		_ = fm.Format(s)
 	})
+}
+
+// A UDP datagram larger than the MTU leaves in fragments; the first holds
+// the UDP header, whose length is the whole datagram's. tcpdump prints
+// that length ("UDP, length 3000"), not the fragment's.
+func TestDecodeUDPFirstFragment(t *testing.T) {
+	udp := udpHdr(40000, 53, make([]byte, 3000))[:1480] // the first fragment's share
+	frame := ether(0x0800, ip4(17, src4, dst4, 5, 0x2000, udp))
+	s, err := capture.Decode(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len != 3000 {
+		t.Errorf("Len = %d, want the UDP header's 3000", s.Len)
+	}
+	if got := (&capture.Formatter{}).Format(s); !strings.Contains(got, "UDP, length 3000") {
+		t.Errorf("printed %q, want UDP, length 3000", got)
+	}
 }

@@ -61,4 +61,11 @@
 // `tcpdump -nn` 4.99 does (the tests compare line by line with tcpdump -r);
 // Writer saves them as pcap or pcapng; Stats reports the kernel's counters,
 // whose Drops says whether the ring overflowed.
+//
+// Instead of ports, Config.Filter takes the common part of tcpdump's filter
+// language (ParseExpr: host, port, src, dst, tcp, udp, and, or, not,
+// parentheses), compiled by the same assembler into the kernel program; no
+// libpcap. A file writer that prints nothing uses NextFrame, which skips
+// decoding, and a longer block timeout (Config.Batch): fuller blocks, fewer
+// wake-ups, less CPU per packet.
 package capture

@@ -90,8 +90,12 @@ type Segment struct {
 	QuotedProto Proto  // TCP or UDP: the protocol of the datagram an ICMP error quotes
 	ICMPLen     int    // bytes of the ICMP message (header + quote), as tcpdump's "length"
 	ICMPRest    uint32 // ICMP header bytes 4–7: the MTU, pointer or gateway of some errors
-	Raw         []byte // the whole link-layer frame as captured (at most SnapLen bytes)
-	WireLen     int    // the frame's length on the wire (Raw may be shorter)
+
+	// FirstFragment: an IPv4 first fragment (more fragments follow); a UDP
+	// header in it announces the whole datagram.
+	FirstFragment bool
+	Raw           []byte // the whole link-layer frame as captured (at most SnapLen bytes)
+	WireLen       int    // the frame's length on the wire (Raw may be shorter)
 }
 
 // IPv6 reports whether the segment travelled over IPv6 ("IP6" in tcpdump).

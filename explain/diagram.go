@@ -34,7 +34,7 @@ func (o *output) diagram(c *record.Conn, s *Summary) error {
 func renderBody(c *record.Conn, cfg *Config) string {
 	var buf bytes.Buffer
 	r := lab.Result{Name: "capture", Passed: true, Actors: laneNames[:], Events: Events(c)}
-	render.Diagram(&buf, r, &render.Options{Width: cfg.Width, Color: cfg.Color, Lang: cfg.Lang})
+	_ = render.Diagram(&buf, r, &render.Options{Width: cfg.Width, Color: cfg.Color, Lang: cfg.Lang}) // a bytes.Buffer takes every write
 	out := buf.String()
 	if i := strings.Index(out, "\n\n"); i >= 0 {
 		out = out[i+1:]

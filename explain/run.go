@@ -21,6 +21,10 @@ type Config struct {
 	Lang    string // "en" or "zh"
 	Width   int    // columns for the diagram (0: 100)
 	Color   bool
+	// Report keeps the packets of the connections the summary lists (or
+	// of -conn's), at most MaxReport of them, in Summary.Reported: what
+	// an HTML report draws.
+	Report bool
 }
 
 // Summary is what Run found, for the caller (and for tests).
@@ -31,6 +35,7 @@ type Summary struct {
 	Conns     int
 	Lines     []Diagnosis // with Verbose every connection, else those that did not end cleanly
 	Unlisted  int         // lines beyond MaxLines, counted but not kept
+	Reported  []*record.Conn
 }
 
 // MaxLines bounds the connections the text summary lists (and keeps in
@@ -49,7 +54,7 @@ func Run(r io.Reader, w io.Writer, cfg *Config) (*Summary, error) {
 	var picked *record.Conn
 	out := newOutput(w, cfg)
 	b := &record.Builder{
-		Keep: func(id int) bool { return id == cfg.Conn },
+		Keep: func(id int) bool { return id == cfg.Conn || cfg.Report && id <= maxKeptID },
 		Done: func(c *record.Conn) {
 			if c.ID == cfg.Conn {
 				picked = c
@@ -59,6 +64,7 @@ func Run(r io.Reader, w io.Writer, cfg *Config) (*Summary, error) {
 			}
 			d := Diagnose(c)
 			sum.add(d, cfg.Verbose)
+			sum.report(c, &d, cfg)
 			out.conn(&d)
 		},
 	}
@@ -76,6 +82,21 @@ func Run(r io.Reader, w io.Writer, cfg *Config) (*Summary, error) {
 		return sum, out.diagram(picked, sum)
 	}
 	return sum, out.finish(sum)
+}
+
+// MaxReport bounds the connections an HTML report draws; maxKeptID bounds
+// whose packets are kept until their end decides whether they are drawn
+// (memory: the packets of at most that many connections at once).
+const (
+	MaxReport = 200
+	maxKeptID = 5000
+)
+
+func (s *Summary) report(c *record.Conn, d *Diagnosis, cfg *Config) {
+	listed := cfg.Verbose || !d.Orderly() || c.ID == cfg.Conn
+	if cfg.Report && c.Timeline != nil && listed && len(s.Reported) < MaxReport && (cfg.Conn == 0 || c.ID == cfg.Conn) {
+		s.Reported = append(s.Reported, c)
+	}
 }
 
 func (cfg *Config) matches(c *record.Conn) bool {

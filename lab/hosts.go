@@ -62,7 +62,7 @@ func actorHost(f []string) ([]string, string, bool) {
 
 // sysctlHost reads the optional host of `sysctl [a|b] net/… VALUE`.
 func sysctlHost(f []string) ([]string, string) {
-	if len(f) == 3 && slices.Contains(hosts, f[0]) {
+	if len(f) >= 3 && slices.Contains(hosts, f[0]) {
 		return f[1:], f[0]
 	}
 	return f, ""

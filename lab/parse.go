@@ -224,13 +224,14 @@ func (p *parser) repeat(rest string) error {
 // which opens it beneath /proc/sys/net). See docs/security.md.
 func (p *parser) sysctl(rest string) error {
 	f, host := sysctlHost(strings.Fields(rest))
-	if len(f) != 2 {
+	if len(f) < 2 {
 		return p.errf("expected `sysctl [a|b] net/… VALUE` (only per-namespace net/ sysctls), got %q", rest)
 	}
+	value := strings.Join(f[1:], " ") // a vector: `sysctl net/ipv4/ip_local_port_range 40000 40099`
 	if err := netns.CheckSysctlName(f[0]); err != nil {
 		return p.errf("%v", err)
 	}
-	if err := netns.CheckSysctlValue(f[1]); err != nil {
+	if err := netns.CheckSysctlValue(value); err != nil {
 		return p.errf("%v", err)
 	}
 	if err := p.sysctlExists(f[0]); err != nil {
@@ -240,7 +241,7 @@ func (p *parser) sysctl(rest string) error {
 		return err
 	}
 	p.s.NetNS = true
-	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Host: host, Name: f[0], Value: f[1]})
+	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Host: host, Name: f[0], Value: value})
 	return nil
 }
 

@@ -16,8 +16,9 @@ const (
 )
 
 // drainGrace is how long Shutdown keeps accepting after it stopped new
-// handshakes (sys.DropSYN): long enough for handshakes already under way to
-// land in the accept queue (a loopback round trip takes microseconds).
+// handshakes (dropSYN in synfilter_linux.go): long enough for handshakes
+// already under way to land in the accept queue (a loopback round trip
+// takes microseconds).
 const drainGrace = 20 * time.Millisecond
 
 // Serve accepts connections on l and serves each in a new goroutine. It

@@ -44,7 +44,7 @@ func newLingerer(s *Server, b bounds) lingerer {
 		if err != nil {
 			s.logf("server: epoll lingerer: %v; closing with a goroutine per connection", err)
 			for _, sh := range l.shards {
-				sh.ep.Close()
+				sh.ep.close()
 			}
 			return l.fallback
 		}
@@ -68,7 +68,7 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 		return
 	}
 	fd := -1
-	err := sys.Control(tc, func(raw int) (err error) { fd, err = sys.DupFD(raw); return err })
+	err := sys.Control(tc, func(raw int) (err error) { fd, err = sys.Dup(raw); return err })
 	switch {
 	case errors.Is(err, net.ErrClosed):
 		l.s.handlerClosed(c)
@@ -81,7 +81,7 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 	// Our FIN goes out after the reply (RFC 9293 §3.6): the peer reads
 	// everything, then EOF. Sent on the duplicate, once Go's poller has
 	// forgotten the socket, so the event it raises wakes nobody.
-	if err := sys.ShutWriteFD(fd); err != nil {
+	if err := sys.Shutdown(fd, sys.ShutWR); err != nil {
 		l.lost(c, fd, err)
 		return
 	}
@@ -92,7 +92,7 @@ func (l *epollLingerer) linger(c net.Conn, start time.Time) {
 // lost accounts a connection whose half-close failed: a reset arrived
 // first (ENOTCONN).
 func (l *epollLingerer) lost(c net.Conn, fd int, err error) {
-	sys.CloseFD(fd)
+	sys.RawClose(fd)
 	o := teardown.OutcomeFailed
 	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ECONNRESET) {
 		o = teardown.OutcomePeerReset
@@ -114,7 +114,7 @@ func (l *epollLingerer) stop() {
 	}
 	l.wg.Wait()
 	for _, sh := range l.shards {
-		sh.ep.Close()
+		sh.ep.close()
 	}
 	l.fallback.stop()
 }

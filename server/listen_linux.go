@@ -24,9 +24,9 @@ func drainListener(l net.Listener, deadline time.Time, onMinTTL func()) (Drain, 
 		return DrainNone, errNotTCPListener
 	}
 	d := DrainSYNFilter
-	if skipSYNFilter || sys.Control(tl, sys.DropSYN) != nil {
+	if skipSYNFilter || sys.Control(tl, dropSYN) != nil {
 		onMinTTL()
-		if err := sys.Control(tl, func(fd int) error { return sys.SetMinTTL(fd, 255) }); err != nil {
+		if err := sys.Control(tl, func(fd int) error { return setMinTTL(fd, 255) }); err != nil {
 			return DrainNone, err
 		}
 		d = DrainMinTTL
@@ -61,7 +61,7 @@ var skipSYNFilter bool
 // during a DrainMinTTL drain: its peer's segments would be dropped.
 func clearMinTTL(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {
-		sys.Control(tc, func(fd int) error { return sys.SetMinTTL(fd, 0) })
+		sys.Control(tc, func(fd int) error { return setMinTTL(fd, 0) })
 	}
 }
 
@@ -73,6 +73,6 @@ func queued(l net.Listener) int {
 		return 0
 	}
 	n := 0
-	sys.Control(tl, func(fd int) (err error) { n, err = sys.ListenQueue(fd); return err })
+	sys.Control(tl, func(fd int) (err error) { n, err = listenQueue(fd); return err })
 	return n
 }

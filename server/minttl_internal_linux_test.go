@@ -5,8 +5,6 @@ import (
 	"net"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/tcpteardown/teardown/internal/sys"
 )
 
@@ -20,7 +18,7 @@ func TestMinTTLInheritedAndCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := sys.Control(l.(*net.TCPListener), func(fd int) error { return sys.SetMinTTL(fd, 64) }); err != nil {
+	if err := sys.Control(l.(*net.TCPListener), func(fd int) error { return setMinTTL(fd, 64) }); err != nil {
 		t.Fatal(err)
 	}
 	c, err := net.Dial("tcp", l.Addr().String())
@@ -46,7 +44,7 @@ func minTTL(t *testing.T, c net.Conn) int {
 	t.Helper()
 	v := -1
 	err := sys.Control(c.(*net.TCPConn), func(fd int) (err error) {
-		v, err = unix.GetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MINTTL)
+		v, err = sys.GetInt(fd, sys.IPPROTO_IP, sys.IP_MINTTL)
 		return err
 	})
 	if err != nil {

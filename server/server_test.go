@@ -188,7 +188,7 @@ func TestShutdown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			started := make(chan struct{}, clients)
+			started, replied := make(chan struct{}, clients), make(chan struct{}, clients)
 			hold := make(chan struct{}) // clients that never close wait on it
 			if tt.clientClose {
 				close(hold)
@@ -198,6 +198,7 @@ func TestShutdown(t *testing.T) {
 				started <- struct{}{}
 				time.Sleep(100 * time.Millisecond) // in flight when Shutdown starts
 				h(ctx, c)
+				replied <- struct{}{}
 			}), CloseOptions: &teardown.Options{IdleTimeout: time.Minute}}
 			addr := serve(t, s)
 			var wg sync.WaitGroup
@@ -207,6 +208,15 @@ func TestShutdown(t *testing.T) {
 			}
 			for range clients {
 				<-started
+			}
+			if !tt.clientClose {
+				// The short ctx must end while every connection lingers for
+				// its peer's FIN, not while a handler that a loaded machine
+				// has not scheduled yet is still to write its reply (then
+				// the abort would rightly lose it).
+				for range clients {
+					<-replied
+				}
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), tt.ctxTimeout)
 			defer cancel()

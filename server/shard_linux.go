@@ -17,13 +17,13 @@ import (
 // handler goroutines) and abortAll.
 type shard struct {
 	l      *epollLingerer
-	ep     *sys.Epoll
+	ep     *epoll
 	mu     sync.Mutex
 	conns  map[int]*lconn
 	timers timerHeap
 	closed bool
 	buf    []byte // discarded input lands here
-	events []sys.EpollEvent
+	events []readyFD
 	done   []finished
 	// spare is the previous round's done, emptied, for the next round: only
 	// run touches it. Without it every round allocated a new done, which
@@ -38,7 +38,7 @@ type shard struct {
 const readsPerWake = 4
 
 func newShard(l *epollLingerer) (*shard, error) {
-	ep, err := sys.NewEpoll(256)
+	ep, err := newEpoll(256)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (sh *shard) add(c net.Conn, fd int, start int64) {
 	lc := &lconn{c: c, fd: fd, start: start, last: now}
 	lc.due = sh.dueOf(lc)
 	sh.mu.Lock()
-	err := sh.ep.Add(fd)
+	err := sh.ep.add(fd)
 	if sh.closed || err != nil {
 		sh.mu.Unlock()
 		sh.l.s.finish(c, sh.closeFD(lc, teardown.OutcomeCanceled, true), true)
@@ -90,7 +90,7 @@ func (sh *shard) run() {
 	defer sh.l.wg.Done()
 	timeout := min(sh.l.b.idle, sh.l.b.linger) // nothing can be due sooner
 	for {
-		evs, err := sh.ep.Wait(sh.events[:0], timeout)
+		evs, err := sh.ep.wait(sh.events[:0], timeout)
 		if err != nil {
 			sh.l.s.logf("server: lingerer: %v", err)
 			time.Sleep(10 * time.Millisecond) // never spin on a broken set
@@ -106,7 +106,7 @@ func (sh *shard) run() {
 
 // round handles one wake-up: ready descriptors, expired timers. It returns
 // the next timeout, and whether the shard is closed.
-func (sh *shard) round(evs []sys.EpollEvent) (time.Duration, bool) {
+func (sh *shard) round(evs []readyFD) (time.Duration, bool) {
 	sh.mu.Lock()
 	now := sh.l.now()
 	for _, ev := range evs {
@@ -136,7 +136,7 @@ func (sh *shard) deliver(done []finished) {
 // error or the byte budget.
 func (sh *shard) drain(lc *lconn, now int64) {
 	for range readsPerWake {
-		n, err := sys.ReadFD(lc.fd, sh.limit(lc))
+		n, err := sys.RawRead(lc.fd, sh.limit(lc))
 		switch {
 		case n > 0:
 			lc.drained += int64(n)
@@ -203,14 +203,14 @@ func (sh *shard) closeFD(lc *lconn, o teardown.Outcome, abort bool) teardown.Rep
 	// them, and an ioctl per close is measurable in churn.
 	r := teardown.Report{Outcome: o, Drained: lc.drained}
 	if abort {
-		sys.SetLinger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
+		sys.Linger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
 	} else if o != teardown.OutcomePeerClosed && o != teardown.OutcomePeerReset {
 		// Input left unread makes close send RST (C21): say so.
 		n, err := sys.InQ(lc.fd)
 		abort = err == nil && n > 0
 	}
 	r.Aborted = abort
-	sys.CloseFD(lc.fd)
+	sys.RawClose(lc.fd)
 	r.Duration = time.Duration(sh.l.now() - lc.start)
 	return r
 }
@@ -236,7 +236,7 @@ func (sh *shard) close() {
 	sh.closed = true
 	sh.mu.Unlock()
 	sh.abortAll()
-	sh.ep.Wake()
+	sh.ep.wakeUp()
 }
 
 // timerHeap orders lingering connections by due time (container/heap).

@@ -17,7 +17,8 @@ func closeWaits(n ...int) []sockdiag.Sample {
 	var out []sockdiag.Sample
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	for i, c := range n {
-		out = append(out, sockdiag.Sample{At: t0.Add(time.Duration(i) * time.Second), Counts: map[tcpstate.State]int{tcpstate.CloseWait: c}})
+		out = append(out, sockdiag.Sample{At: t0.Add(time.Duration(i) * time.Second), Counts: map[tcpstate.State]int{tcpstate.CloseWait: c},
+			AgesKnown: true, CloseWaitAges: make([]time.Duration, c)})
 	}
 	return out
 }
@@ -47,13 +48,31 @@ func TestAlarms(t *testing.T) {
 		{name: "shorter trend when configured", series: closeWaits(1, 2, 3), cfg: &sockdiag.AlarmConfig{GrowIntervals: 2},
 			want: []sockdiag.AlarmKind{sockdiag.AlarmCloseWaitGrowing}},
 		{name: "time-wait near the port range", cfg: small,
-			series: one(sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.TimeWait: 85}}),
-			want:   []sockdiag.AlarmKind{sockdiag.AlarmTimeWaitPorts}, says: []string{"85", "85%", "100 ephemeral ports", "EADDRNOTAVAIL"}},
+			series: one(timeWaits(map[string][]uint16{"10.0.0.5:80": portsFrom(50000, 85)})),
+			want:   []sockdiag.AlarmKind{sockdiag.AlarmTimeWaitPorts}, says: []string{"85 TIME-WAIT", "10.0.0.5:80", "85%", "100 ephemeral ports", "EADDRNOTAVAIL"}},
 		{name: "time-wait well below the range", cfg: small,
-			series: one(sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.TimeWait: 79}})},
+			series: one(timeWaits(map[string][]uint16{"10.0.0.5:80": portsFrom(50000, 79)}))},
+		{name: "time-wait spread over peers is no alarm: each peer has its own ports", cfg: small,
+			series: one(timeWaits(map[string][]uint16{"10.0.0.5:80": portsFrom(50000, 50), "10.0.0.5:443": portsFrom(50000, 50)}))},
+		// A server's TIME-WAITs hold its own port (80), not ephemeral ones:
+		// 36,291 of them on nginx raised a false alarm (issue 11).
+		{name: "server-side time-wait is no alarm", cfg: small,
+			series: one(serverTimeWaits(8080, 30000))},
+		{name: "only ephemeral local ports count", cfg: small,
+			series: one(timeWaits(map[string][]uint16{"10.0.0.5:80": append(portsFrom(50000, 70), portsFrom(1000, 30)...)}))},
 		{name: "time-wait against Linux's default range",
-			series: one(sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.TimeWait: 23000}}),
+			series: one(timeWaits(map[string][]uint16{"127.0.0.1:9527": portsFrom(32768, 23000)})),
 			want:   []sockdiag.AlarmKind{sockdiag.AlarmTimeWaitPorts}, says: []string{"28232"}},
+		{name: "close-wait that stays is a leak", series: []sockdiag.Sample{{Counts: map[tcpstate.State]int{tcpstate.CloseWait: 2},
+			AgesKnown: true, CloseWaitAges: []time.Duration{3 * time.Second, 25 * time.Second}}},
+			want: []sockdiag.AlarmKind{sockdiag.AlarmCloseWaitOld}, says: []string{"1 CLOSE-WAIT socket older than 10s", "oldest 25s"}},
+		{name: "young close-wait is no leak", series: []sockdiag.Sample{{Counts: map[tcpstate.State]int{tcpstate.CloseWait: 2},
+			AgesKnown: true, CloseWaitAges: []time.Duration{3 * time.Second, 9 * time.Second}}}},
+		{name: "close-wait age configurable", cfg: &sockdiag.AlarmConfig{CloseWaitAge: 2 * time.Second},
+			series: []sockdiag.Sample{{Counts: map[tcpstate.State]int{tcpstate.CloseWait: 1}, AgesKnown: true, CloseWaitAges: []time.Duration{3 * time.Second}}},
+			want:   []sockdiag.AlarmKind{sockdiag.AlarmCloseWaitOld}},
+		{name: "close-wait of unknown age is a warning", series: one(sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.CloseWait: 50}}),
+			want: []sockdiag.AlarmKind{sockdiag.AlarmCloseWaitOld}, says: []string{"50 CLOSE-WAIT sockets (age unknown)"}},
 		{name: "orphans retransmitting", series: one(sockdiag.Sample{Orphans: 2, OrphansRetrying: 2}),
 			want: []sockdiag.AlarmKind{sockdiag.AlarmOrphans}, says: []string{"2 orphaned socket(s) retransmitting"}},
 		{name: "orphans of a busy server, not retransmitting", series: one(sockdiag.Sample{Orphans: 7})},
@@ -68,6 +87,9 @@ func TestAlarms(t *testing.T) {
 		{name: "everything at once",
 			series: append(closeWaits(0, 1, 2), sockdiag.Sample{
 				Counts:          map[tcpstate.State]int{tcpstate.CloseWait: 3, tcpstate.TimeWait: 90},
+				TimeWaitPorts:   timeWaits(map[string][]uint16{"127.0.0.1:9527": portsFrom(50000, 90)}).TimeWaitPorts,
+				AgesKnown:       true,
+				CloseWaitAges:   make([]time.Duration, 3),
 				Orphans:         1,
 				OrphansRetrying: 1,
 				Listeners:       []sockdiag.Listener{{Local: lAddr, Queued: 5, Backlog: 4}},
@@ -101,6 +123,36 @@ func TestAlarms(t *testing.T) {
 	}
 }
 
+// timeWaits is a sample whose TIME-WAIT sockets go to the given peers from
+// the given local ports.
+func timeWaits(peers map[string][]uint16) sockdiag.Sample {
+	s := sockdiag.Sample{Counts: map[tcpstate.State]int{}, TimeWaitPorts: map[netip.AddrPort][]uint16{}}
+	for p, ports := range peers {
+		s.TimeWaitPorts[netip.MustParseAddrPort(p)] = ports
+		s.Counts[tcpstate.TimeWait] += len(ports)
+	}
+	return s
+}
+
+// serverTimeWaits is n TIME-WAITs of a server on port: each toward its own
+// client (remote port from the range), all from the server's local port.
+func serverTimeWaits(port uint16, n int) sockdiag.Sample {
+	s := sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.TimeWait: n}, TimeWaitPorts: map[netip.AddrPort][]uint16{}}
+	for i := range n {
+		peer := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(50000+i%100))
+		s.TimeWaitPorts[peer] = append(s.TimeWaitPorts[peer], port)
+	}
+	return s
+}
+
+func portsFrom(low uint16, n int) []uint16 {
+	out := make([]uint16, n)
+	for i := range out {
+		out[i] = low + uint16(i)
+	}
+	return out
+}
+
 // TestSummarize checks what a Sample keeps of the rows.
 func TestSummarize(t *testing.T) {
 	a := netip.MustParseAddrPort("127.0.0.1:9527")
@@ -123,6 +175,7 @@ func TestSummarize(t *testing.T) {
 		Orphans:         4,
 		OrphansFinWait2: 1,
 		OrphansRetrying: 1,
+		TimeWaitPorts:   map[netip.AddrPort][]uint16{a: {40000}},
 	}
 	if diff := gocmp.Diff(want, sockdiag.Summarize(at, rows), addrPortEqual); diff != "" {
 		t.Errorf("Summarize (-want +got):\n%s", diff)

@@ -12,6 +12,8 @@ import (
 )
 
 // A listener nobody connects to is one LISTEN row; its Send-Q is the backlog.
+// (Only LISTEN rows are asked for: a free port may still be the remote port
+// of TIME-WAIT sockets that other programs left.)
 func ExampleList() {
 	var lc net.ListenConfig
 	lc.SetMultipathTCP(false)
@@ -22,7 +24,7 @@ func ExampleList() {
 	}
 	defer l.Close()
 	p := uint16(l.Addr().(*net.TCPAddr).Port)
-	socks, err := sockdiag.List(sockdiag.Filter{Ports: []uint16{p}})
+	socks, err := sockdiag.List(sockdiag.Filter{Ports: []uint16{p}, States: []tcpstate.State{tcpstate.Listen}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -50,7 +52,9 @@ func ExampleSocket_String() {
 func ExampleAlarms() {
 	var series []sockdiag.Sample
 	for _, n := range []int{2, 5, 7, 12} {
-		series = append(series, sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.CloseWait: n}})
+		// AgesKnown with no ages: none is old yet (AgeTracker fills them).
+		series = append(series, sockdiag.Sample{Counts: map[tcpstate.State]int{tcpstate.CloseWait: n}, AgesKnown: true,
+			CloseWaitAges: make([]time.Duration, n)})
 	}
 	for _, a := range sockdiag.Alarms(series, nil) {
 		fmt.Println(a.Kind)

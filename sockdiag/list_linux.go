@@ -3,8 +3,6 @@ package sockdiag
 import (
 	"errors"
 	"fmt"
-
-	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // dumpAttempts bounds the retries when the kernel reports that its tables
@@ -30,10 +28,10 @@ func dumpFamily(f Filter, fam uint8) ([]Socket, error) {
 	req := append(request(fam, stateMask(f.States)), bytecodeAttr(f.Ports)...)
 	for attempt := 1; ; attempt++ {
 		socks, err := dumpOnce(f, req)
-		if errors.Is(err, sys.ErrDumpInterrupted) && attempt < dumpAttempts {
+		if errors.Is(err, errDumpInterrupted) && attempt < dumpAttempts {
 			continue
 		}
-		if err != nil && !errors.Is(err, sys.ErrDumpInterrupted) {
+		if err != nil && !errors.Is(err, errDumpInterrupted) {
 			return nil, fmt.Errorf("sockdiag: list TCP sockets: %w", err)
 		}
 		return socks, nil
@@ -42,7 +40,7 @@ func dumpFamily(f Filter, fam uint8) ([]Socket, error) {
 
 func dumpOnce(f Filter, req []byte) ([]Socket, error) {
 	var socks []Socket
-	err := sys.SockDiagDump(f.NetNS, req, func(msg []byte) error {
+	err := dump(f.NetNS, req, func(msg []byte) error {
 		s, err := parseMsg(msg)
 		if err != nil {
 			return err

@@ -49,6 +49,14 @@ func stateMask(states []tcpstate.State) uint32 {
 	var m uint32
 	for _, s := range states {
 		m |= 1 << s
+		if s == tcpstate.FinWait2 {
+			// An orphaned FIN-WAIT-2 socket is a timewait mini-socket in
+			// its FIN-WAIT-2 substate: the kernel matches the mask against
+			// TIME_WAIT and reports the substate (measured on 6.18: with
+			// FIN_WAIT2 alone such sockets are missing). Match filters the
+			// rows by their reported state afterwards.
+			m |= 1 << tcpstate.TimeWait
+		}
 	}
 	return m
 }

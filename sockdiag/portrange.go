@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tcpteardown/teardown/internal/sys"
+	"github.com/tcpteardown/teardown/internal/netns"
 )
 
 // PortRange is the ephemeral port range (net.ipv4.ip_local_port_range) from
@@ -23,7 +23,7 @@ func EphemeralPorts() (PortRange, error) { return EphemeralPortsIn(0) }
 // EphemeralPortsIn reads the ephemeral port range of the network namespace
 // nsfd (a descriptor of it, as in [Filter].NetNS; 0: the caller's).
 func EphemeralPortsIn(nsfd int) (PortRange, error) {
-	b, err := sys.ReadFileIn(nsfd, "/proc/sys/net/ipv4/ip_local_port_range")
+	b, err := netns.ReadFileIn(nsfd, "/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
 		return PortRange{}, fmt.Errorf("sockdiag: ephemeral port range: %w", err)
 	}

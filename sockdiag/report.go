@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tcpteardown/teardown/tcpstate"
 )
@@ -13,9 +14,55 @@ import (
 // Report is one look at the watched ports as `teardown watch` shows it:
 // the latest sample and the alarms of the series that ends with it.
 type Report struct {
-	Ports  []uint16
+	Ports  []uint16 // empty: all ports
 	Sample Sample
 	Alarms []Alarm
+	Rows   []Row // with watch -sockets
+}
+
+// Row is one socket as watch -sockets shows it: the table's row, how long
+// it has been in CLOSE-WAIT (0 otherwise or when unknown), and who holds it
+// (with watch -p).
+type Row struct {
+	Socket
+	Age    time.Duration
+	Owners []Owner
+}
+
+// String is the ss-style row, then the age and the owners.
+func (r Row) String() string {
+	s := r.Socket.String()
+	if r.Age > 0 {
+		s += " age:" + r.Age.Round(time.Second).String()
+	}
+	if o := FormatOwners(r.Owners); o != "" {
+		s += " " + o
+	}
+	return s
+}
+
+// rowJSON is a row of watch -json -sockets.
+type rowJSON struct {
+	State   string  `json:"state"`
+	Local   string  `json:"local"`
+	Remote  string  `json:"remote"`
+	RecvQ   uint32  `json:"recv_q"`
+	SendQ   uint32  `json:"send_q"`
+	Timer   string  `json:"timer,omitempty"`
+	Expires float64 `json:"expires_seconds,omitempty"`
+	Inode   uint32  `json:"inode,omitempty"`
+	Orphan  bool    `json:"orphan,omitempty"`
+	Age     float64 `json:"age_seconds,omitempty"`
+	Owners  []Owner `json:"owners,omitempty"`
+}
+
+func (r Row) json() rowJSON {
+	j := rowJSON{State: r.State.String(), Local: r.Local.String(), Remote: r.Remote.String(), RecvQ: r.RecvQ,
+		SendQ: r.SendQ, Inode: r.Inode, Orphan: r.Orphan, Age: r.Age.Seconds(), Owners: r.Owners}
+	if r.Timer != TimerNone {
+		j.Timer, j.Expires = r.Timer.String(), r.Expires.Seconds()
+	}
+	return j
 }
 
 // reportJSON is the documented shape of `teardown watch -json`. "port" is
@@ -28,7 +75,11 @@ type reportJSON struct {
 	Counts    map[tcpstate.State]int `json:"counts"`
 	Listeners []Listener             `json:"listeners"`
 	Orphans   int                    `json:"orphans"`
-	Alarms    []Alarm                `json:"alarms"`
+	// OldestCloseWait is the age of the oldest CLOSE-WAIT socket in
+	// seconds (0: none, or -once, where ages are unknown).
+	OldestCloseWait float64   `json:"oldest_close_wait_seconds"`
+	Alarms          []Alarm   `json:"alarms"`
+	Sockets         []rowJSON `json:"sockets,omitempty"`
 }
 
 // MarshalJSON encodes the report as one flat object:
@@ -38,12 +89,16 @@ type reportJSON struct {
 //	 "orphans": 0, "alarms": [{"kind": "...", "message": "..."}]}
 func (r Report) MarshalJSON() ([]byte, error) {
 	j := reportJSON{
-		Time:      r.Sample.At.Format(time.RFC3339Nano),
-		Ports:     nonNil(r.Ports),
-		Counts:    r.Sample.Counts,
-		Listeners: nonNil(r.Sample.Listeners),
-		Orphans:   r.Sample.Orphans,
-		Alarms:    nonNil(r.Alarms),
+		Time:            r.Sample.At.Format(time.RFC3339Nano),
+		Ports:           nonNil(r.Ports),
+		Counts:          r.Sample.Counts,
+		Listeners:       nonNil(r.Sample.Listeners),
+		Orphans:         r.Sample.Orphans,
+		Alarms:          nonNil(r.Alarms),
+		OldestCloseWait: r.Sample.OldestCloseWait().Seconds(),
+	}
+	for _, row := range r.Rows {
+		j.Sockets = append(j.Sockets, row.json())
 	}
 	if len(r.Ports) == 1 {
 		j.Port = &r.Ports[0]
@@ -72,10 +127,39 @@ func (r Report) Lines() []string {
 	for _, l := range r.Sample.Listeners {
 		lines = append(lines, fmt.Sprintf("  LISTEN %s accept queue %d/%d", l.Local, l.Queued, l.Backlog))
 	}
+	for _, row := range r.Rows {
+		lines = append(lines, "  "+row.String())
+	}
 	for _, a := range r.Alarms {
-		lines = append(lines, "  ALARM "+a.String())
+		lines = append(lines, wrap("  "+a.Label()+" "+a.String(), alarmWidth, "      ")...)
 	}
 	return lines
+}
+
+// alarmWidth is the width alarm lines are wrapped to: a terminal's 80
+// columns, and what a mail or a chat message shows without scrolling.
+const alarmWidth = 80
+
+// wrap breaks s at spaces into lines of at most width runes; lines after
+// the first start with indent. A word longer than a line stays whole.
+func wrap(s string, width int, indent string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+			if len(lines) == 0 {
+				line = s[:strings.Index(s, w)] + w // keep the first line's indent
+			}
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = indent + w
+		}
+	}
+	return append(lines, line)
 }
 
 func (r Report) headline() string {
@@ -102,6 +186,9 @@ func (r Report) headline() string {
 }
 
 func portWord(ports []uint16) string {
+	if len(ports) == 0 {
+		return "all ports"
+	}
 	s := make([]string, len(ports))
 	for i, p := range ports {
 		s[i] = fmt.Sprint(p)

@@ -27,10 +27,6 @@ const timeWaitLen = 60 * time.Second
 // least 3.5 RTO (0.7 s on loopback) and its timers are not exact.
 const finSlack = time.Second
 
-// holdSynSent is how long a SYN-SENT transition waits for the next event of
-// its socket to learn its local port (a lost SYN is retransmitted after 1 s).
-const holdSynSent = time.Second
-
 // Inferrer completes the kernel's story of each socket. It adds the entry
 // into TIME-WAIT, which no tracepoint reports, and fills in the local port of
 // the CLOSE → SYN-SENT transition, which the kernel reports before it picks

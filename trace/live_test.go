@@ -302,8 +302,12 @@ func TestLiveCleanup(t *testing.T) {
 	}
 	dead := deadPID(t)
 	inst := filepath.Join("/sys/kernel/tracing/instances")
-	stale := filepath.Join(inst, "teardown-"+dead+"-1")
-	alive := filepath.Join(inst, "teardown-1-1") // pid 1 never exits
+	// The counter part is this test process's pid: two test binaries (CI
+	// runs packages in parallel; a second `go test` may run beside) then
+	// never make or remove each other's instances.
+	me := strconv.Itoa(os.Getpid())
+	stale := filepath.Join(inst, "teardown-"+dead+"-"+me)
+	alive := filepath.Join(inst, "teardown-1-"+me) // pid 1 never exits
 	for _, d := range []string{stale, alive} {
 		if err := os.Mkdir(d, 0o700); err != nil {
 			t.Fatal(err)
@@ -392,7 +396,8 @@ func TestCleanupConcurrent(t *testing.T) {
 	for round := range 6 {
 		var dirs []string
 		for i := range 6 {
-			d := filepath.Join(inst, fmt.Sprintf("teardown-%s-%d", dead, 100*round+i))
+			// Unique to this process (see TestLiveCleanup).
+			d := filepath.Join(inst, fmt.Sprintf("teardown-%s-%d%03d", dead, os.Getpid(), 100*round+i))
 			if err := os.Mkdir(d, 0o700); err != nil {
 				t.Fatal(err)
 			}

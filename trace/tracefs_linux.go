@@ -35,14 +35,14 @@ var instanceSeq atomic.Uint64
 // fresh machine boots without it, and tools (perf, trace-cmd) mount it on
 // demand the same way.
 func ensureMounted() error {
-	ok, err := sys.IsTracefs(tracefsRoot)
+	ok, err := isTracefs(tracefsRoot)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("trace: %s does not exist: this kernel has no tracefs (CONFIG_TRACING)", tracefsRoot)
 	}
 	if err != nil || ok {
 		return err
 	}
-	if err := sys.MountTracefs(tracefsRoot); err != nil {
+	if err := mountTracefs(tracefsRoot); err != nil {
 		return mountError(err)
 	}
 	return nil
@@ -61,7 +61,7 @@ func available() error {
 		return err
 	}
 	inst := filepath.Join(tracefsRoot, "instances")
-	if err := sys.Writable(inst); err != nil {
+	if err := sys.Access(inst, sys.W_OK); err != nil {
 		return fmt.Errorf("trace: creating a tracefs instance in %s needs root: run as root (sudo): %w",
 			inst, fs.ErrPermission)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/tcpteardown/teardown/internal/sys"
 )
 
-// clockSamples is how many (mono, real, mono) triples MonoToRealtime
+// clockSamples is how many (mono, real, mono) triples monoToRealtime
 // reads; the tightest one wins.
 const clockSamples = 16
 
@@ -48,7 +48,7 @@ func open(dir string, cfg *Config) (*Tracer, io.Reader, error) {
 	if err := configure(dir, cfg); err != nil {
 		return nil, nil, err
 	}
-	off, bound, err := sys.MonoToRealtime(clockSamples)
+	off, bound, err := monoToRealtime(clockSamples)
 	if err != nil {
 		return nil, nil, fmt.Errorf("trace: measure clocks: %w", err)
 	}

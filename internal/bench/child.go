@@ -67,7 +67,9 @@ func commands(ctx context.Context, t target, in io.Reader, out io.Writer) error 
 			if !ok {
 				return nil
 			}
-			enc.Encode(command(t, line))
+			if err := enc.Encode(command(t, line)); err != nil {
+				return err // the parent stopped reading: it has gone
+			}
 		}
 	}
 }
@@ -98,7 +100,7 @@ func snapshot(t target) Snapshot {
 	debug.FreeOSMemory()
 	accepted, closed, h := t.counts()
 	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // RUSAGE_SELF of a live process cannot fail
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return Snapshot{

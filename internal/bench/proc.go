@@ -69,7 +69,7 @@ func (p *proc) line(d time.Duration) (string, error) {
 		}
 		return r.s, nil
 	case <-t.C:
-		p.cmd.Process.Kill() // unblocks the reader goroutine
+		_ = p.cmd.Process.Kill() // unblocks the reader goroutine; it may have exited already
 		return "", fmt.Errorf("bench: server did not answer within %v", d)
 	}
 }
@@ -95,11 +95,11 @@ func (p *proc) ask(cmd string, d time.Duration) (Snapshot, error) {
 func (p *proc) stop() {
 	p.in.Close()
 	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
+	go func() { _ = p.cmd.Wait(); close(done) }() // its exit status says nothing the results do not
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
+		_ = p.cmd.Process.Kill() // it may have exited since
 		<-done
 	}
 }

@@ -87,7 +87,7 @@ func startTeardown(cfg *ServerConfig, l net.Listener) target {
 	s := &server.Server{CloseOptions: cfg.options(), Handler: server.HandlerFunc(func(ctx context.Context, c net.Conn) {
 		answer(c, make([]byte, cfg.Req), reply)
 	})}
-	go s.Serve(l)
+	go func() { _ = s.Serve(l) }() // ErrServerClosed when the bench ends it
 	return &teardownTarget{s: s}
 }
 
@@ -95,7 +95,7 @@ func (t *teardownTarget) shutdown(ctx context.Context) (int, error) {
 	err := t.s.Shutdown(ctx)
 	return int(t.s.Stats().Aborted), err
 }
-func (t *teardownTarget) close() { t.s.Close() }
+func (t *teardownTarget) close() { _ = t.s.Close() } // the bench is over: nothing is left to report
 func (t *teardownTarget) counts() (uint64, uint64, server.Histogram) {
 	st := t.s.Stats()
 	var closed uint64
@@ -162,11 +162,11 @@ func (g *goServer) handle(c net.Conn, reply []byte) {
 func (g *goServer) closeConn(c net.Conn) {
 	switch g.cfg.Close {
 	case CloseGraceful:
-		teardown.Graceful(context.Background(), c, g.cfg.options())
+		_, _ = teardown.Graceful(context.Background(), c, g.cfg.options()) // the load generator sees the outcome
 	case CloseSleep500:
 		// net/http's closeWriteAndWait: FIN, then give the client time to
 		// receive it before close may send RST.
-		teardown.CloseWrite(c)
+		_ = teardown.CloseWrite(c) // a failure shows as the client's lost reply
 		time.Sleep(500 * time.Millisecond)
 		c.Close()
 	default:
@@ -199,7 +199,7 @@ func (g *goServer) abortAll() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for c := range g.conns {
-		teardown.Abort(c)
+		_ = teardown.Abort(c) // the abort strategy: the client counts the reset
 	}
 	return len(g.conns)
 }

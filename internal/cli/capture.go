@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
@@ -24,7 +21,7 @@ func init() {
 	})
 }
 
-const captureSynopsis = "-port P [-port Q …] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states]"
+const captureSynopsis = "[-port P …] [EXPRESSION] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-netns NAME|PATH]"
 
 // captureHint says how to get the privilege a packet socket needs.
 const captureHint = "run as root, or grant the binary the capability: sudo setcap cap_net_raw,cap_net_admin+ep $(which teardown)"
@@ -36,7 +33,27 @@ type captureOpts struct {
 	count    int
 	absolute bool
 	states   bool
+	stateBuf int // -states-buffer, KiB per CPU
+	netns    string
+	expr     *capture.Expr // the filter expression after the flags, as tcpdump's
+	read     string        // -r FILE
+	// -U, -print, -n/-nn (tcpdump's spelling; nothing is ever resolved)
+	unbuffered, print, noResolve bool
 }
+
+// printing reports whether packets are printed: without -w, or with -print.
+func (o *captureOpts) printing() bool { return o.write == "" || o.print }
+
+// writeBatch is how long the kernel may hold frames for a -w capture
+// that prints nothing: fewer, fuller ring blocks cost less per packet.
+const writeBatch = 200 * time.Millisecond
+
+// defaultStateBufKB is the trace buffer per CPU of capture -states. A state
+// event takes about 80 bytes in the ring (inet_sock_set_state's 72-byte
+// record and its header), and a connection makes about ten of them, so 8
+// MiB per CPU hold a burst of some 10,000 connections even if the reader
+// stalls; 1 MiB lost 3,000–18,000 events under ab -n 5000 -c 50 (issue 11).
+const defaultStateBufKB = 8192
 
 // portList is a repeatable -port flag.
 type portList []uint16
@@ -61,22 +78,49 @@ func (p *portList) Set(v string) error {
 func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	o := &captureOpts{}
 	fs := NewFlagSet(env, "capture", captureSynopsis)
+	base := fs.Usage
+	fs.Usage = func() {
+		base()
+		fmt.Fprintln(env.Stdout, "\nEXPRESSION, as tcpdump's, from: host, port, src, dst, tcp, udp, and, or,\nnot, ( )   e.g. 'tcp port 9527 and host 127.0.0.1'")
+	}
 	fs.Var(&o.ports, "port", "TCP/UDP `port` to capture, either end (repeatable); ICMP errors about it too")
 	fs.StringVar(&o.iface, "i", "lo", "`interface` to capture on")
-	fs.StringVar(&o.write, "w", "", "also write the packets to `FILE` (.pcapng: pcapng, otherwise pcap); removed if writing fails")
+	fs.StringVar(&o.write, "w", "", "write the packets to `FILE` instead of printing them (.pcapng: pcapng, otherwise pcap; -: pcap on stdout); removed if writing fails")
+	fs.StringVar(&o.read, "r", "", "print the packets of a pcap or pcapng `FILE` (tcpdump -w, teardown -w) instead of capturing")
+	fs.BoolVar(&o.unbuffered, "U", false, "with -w, write each packet at once (otherwise buffered, flushed every second and at exit)")
+	fs.BoolVar(&o.print, "print", false, "with -w FILE, print the packets too (as tcpdump --print)")
+	fs.BoolVar(&o.noResolve, "n", false, "accepted for tcpdump's habit: addresses and ports are never resolved")
+	fs.BoolVar(&o.noResolve, "nn", false, "accepted for tcpdump's habit (same as -n)")
 	fs.IntVar(&o.count, "c", 0, "stop after `N` packets (0: until Ctrl-C)")
 	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
 	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")
+	fs.IntVar(&o.stateBuf, "states-buffer", defaultStateBufKB, "trace buffer for -states, in `KiB` per CPU (events are lost when it fills)")
+	fs.StringVar(&o.netns, "netns", "", "capture in this network `namespace`: a name from `ip netns list`, or a path such as /proc/PID/ns/net")
 	if err := Parse(fs, args); err != nil {
 		return nil, err
 	}
 	switch {
-	case len(o.ports) == 0:
-		return nil, Usagef("capture: give at least one -port (e.g. teardown capture -port 9527)")
-	case fs.NArg() > 0:
-		return nil, Usagef("capture: unexpected argument %q (ports go in -port)", fs.Arg(0))
+	case o.read != "" && (o.write != "" || o.states || o.netns != ""):
+		return nil, Usagef("capture: -r reads a file: -w, -states and -netns go with a live capture")
+	case len(o.ports) == 0 && fs.NArg() == 0 && o.read == "":
+		return nil, Usagef("capture: give at least one -port or a filter expression (e.g. teardown capture -port 9527, or tcp port 9527)")
 	case o.count < 0:
 		return nil, Usagef("capture: -c %d: want a count ≥ 0", o.count)
+	case o.write == "-" && o.print:
+		return nil, Usagef("capture: -w - writes the packets to stdout; -print cannot print there too")
+	case o.write == "" && (o.unbuffered || o.print):
+		return nil, Usagef("capture: -U and -print go with -w FILE")
+	case o.states && len(o.ports) == 0:
+		return nil, Usagef("capture: -states needs -port: the state tracer filters by port")
+	case o.stateBuf < 4 || o.stateBuf > 1<<20:
+		return nil, Usagef("capture: -states-buffer %d: want KiB per CPU from 4 to 1048576", o.stateBuf)
+	}
+	if fs.NArg() > 0 {
+		e, err := capture.ParseExpr(strings.Join(fs.Args(), " "))
+		if err != nil {
+			return nil, Usagef("%w", err)
+		}
+		o.expr = e
 	}
 	return o, nil
 }
@@ -86,27 +130,53 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := capture.Open(&capture.Config{Interface: o.iface, Ports: o.ports})
+	if o.read != "" {
+		return runRead(ctx, env, o)
+	}
+	ns, err := openNetNS(o.netns)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	defer ns.Close()
+	cfg := &capture.Config{Interface: o.iface, Ports: o.ports, Filter: o.expr}
+	if !o.printing() && !o.unbuffered {
+		// Nobody watches the lines: let the kernel fill its blocks (the
+		// file is flushed every second anyway).
+		cfg.Batch = writeBatch
+	}
+	c, err := openCaptureIn(ns, cfg)
 	if err != nil {
 		return openError(err)
 	}
 	defer c.Close()
-	out, err := createPcap(o.write)
+	out, err := createPcap(env, o, c)
 	if err != nil {
 		return err
 	}
-	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: o.ports.String()}
+	s := &captureSession{env: env, c: c, out: out, f: capture.Formatter{Absolute: o.absolute}, ports: portsOrExpr(o),
+		printing: o.printing()}
 	if o.states {
-		if s.tr, err = trace.Start(ctx, &trace.Config{Ports: o.ports}); err != nil {
-			return errors.Join(traceError(err), out.finish(true))
+		cfg := &trace.Config{Ports: o.ports, BufferKB: o.stateBuf, FinTimeout: finTimeoutIn(nsFD(ns))}
+		if s.tr, err = trace.Start(ctx, cfg); err != nil {
+			return errors.Join(traceError(err), out.finish(true, capture.Stats{}))
 		}
 		defer s.tr.Close()
+		s.book, s.stateBufKB = newStateBook(nsFD(ns), o.ports), o.stateBuf
+		s.book.seed()
 	}
 	// Printed once everything listens: scripts wait for this line.
 	fmt.Fprintf(env.Stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", c.Interface(), c.SnapLen())
 	err = s.loop(ctx, o)
 	s.summary()
-	return errors.Join(err, out.finish(err != nil))
+	return errors.Join(err, out.finish(err != nil, s.stats()))
+}
+
+// portsOrExpr names what was captured, for the no-traffic hint.
+func portsOrExpr(o *captureOpts) string {
+	if len(o.ports) == 0 && o.expr != nil {
+		return "(" + o.expr.String() + ")"
+	}
+	return o.ports.String()
 }
 
 // openError turns a missing privilege into the exit-2 hint.
@@ -123,9 +193,16 @@ type captureSession struct {
 	c   *capture.Capture
 	out *pcapOut
 	tr  *trace.Tracer // with -states
-	f   capture.Formatter
-	n   uint64
-	at  time.Time // stamp of the last packet printed
+	// print: packets (and states) go to stdout; with -w they are not even
+	// formatted unless -print asks for them.
+	printing bool
+	// book judges and annotates the transitions; stateBufKB is -states-buffer.
+	book       *stateBook
+	stateBufKB int
+	queue      *segQueue // packets between reader and merger
+	f          capture.Formatter
+	n          uint64
+	at         time.Time // stamp of the last packet printed
 	// ports is the -port list as typed, for the hint when nothing came.
 	ports string
 }
@@ -136,12 +213,30 @@ func (s *captureSession) loop(ctx context.Context, o *captureOpts) error {
 	if s.tr != nil {
 		return s.loopStates(ctx, o)
 	}
+	if !s.printing {
+		return s.loopFrames(ctx, o)
+	}
 	for o.count == 0 || s.n < uint64(o.count) {
 		seg, err := s.c.Next(ctx)
 		if err != nil {
 			return endError(ctx, err)
 		}
 		if err := s.emit(seg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loopFrames is -w without printing: frames go to the file undecoded.
+func (s *captureSession) loopFrames(ctx context.Context, o *captureOpts) error {
+	for o.count == 0 || s.n < uint64(o.count) {
+		f, err := s.c.NextFrame(ctx)
+		if err != nil {
+			return endError(ctx, err)
+		}
+		s.n++
+		if err := s.out.writeFrame(f); err != nil {
 			return err
 		}
 	}
@@ -160,10 +255,18 @@ func endError(ctx context.Context, err error) error {
 func (s *captureSession) emit(seg capture.Segment) error {
 	s.n++
 	s.at = seg.Time
-	if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
-		return fmt.Errorf("capture: print: %w", err)
+	if s.printing {
+		if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
+			return fmt.Errorf("capture: print: %w", err)
+		}
 	}
 	return s.out.write(seg)
+}
+
+// stats are the kernel's counters (zero if unavailable), for pcapng.
+func (s *captureSession) stats() capture.Stats {
+	st, _ := s.c.Stats()
+	return st
 }
 
 // summary prints tcpdump's closing lines on stderr.
@@ -171,239 +274,15 @@ func (s *captureSession) summary() {
 	st, err := s.c.Stats()
 	if err != nil {
 		fmt.Fprintf(s.env.Stderr, "%d packets captured\n(kernel counters unavailable: %v)\n", s.n, err)
+		s.statesSummary()
 		return
 	}
 	fmt.Fprintf(s.env.Stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n",
 		s.n, st.Packets, st.Drops)
+	s.statesSummary()
 	if s.n == 0 {
 		fmt.Fprintf(s.env.Stderr, "no traffic on port %s of %s while capturing: is the program using that port, and "+
 			"talking through %s? (traffic to another host's address goes through another interface: -i)\n",
 			s.ports, s.c.Interface(), s.c.Interface())
 	}
-}
-
-// pcapOut is the -w file. A file that fails to be written is removed (a
-// truncated capture misleads more than none); a capture that ends cleanly
-// keeps its file even with no packets, as tcpdump does, so `tcpdump -r`
-// always works on it. Only regular files are removed: -w /dev/full must
-// not delete the device.
-type pcapOut struct {
-	path string
-	f    *os.File
-	w    *capture.Writer
-}
-
-func createPcap(path string) (*pcapOut, error) {
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("capture: -w: %w", err)
-	}
-	o := &pcapOut{path: path, f: f}
-	o.w, err = capture.NewWriter(f, strings.HasSuffix(strings.ToLower(path), ".pcapng"))
-	if err != nil {
-		o.discard()
-		return nil, fmt.Errorf("-w %s: %w", path, err)
-	}
-	return o, nil
-}
-
-// write appends a frame and flushes it, so the file is readable while the
-// capture runs (tcpdump -U) and a full disk shows at once.
-func (o *pcapOut) write(seg capture.Segment) error {
-	if o == nil {
-		return nil
-	}
-	err := o.w.Write(seg)
-	if err == nil {
-		err = o.w.Flush()
-	}
-	if err != nil {
-		return fmt.Errorf("capture: -w %s: %w", o.path, err)
-	}
-	return nil
-}
-
-// finish flushes and closes the file, or removes it when failed.
-func (o *pcapOut) finish(failed bool) error {
-	if o == nil {
-		return nil
-	}
-	if failed {
-		o.discard()
-		return nil
-	}
-	err := errors.Join(o.w.Close(), o.f.Close())
-	if err != nil {
-		os.Remove(o.path)
-		return fmt.Errorf("capture: -w %s: %w (file removed)", o.path, err)
-	}
-	return nil
-}
-
-func (o *pcapOut) discard() {
-	o.f.Close()
-	if st, err := os.Stat(o.path); err == nil && st.Mode().IsRegular() {
-		os.Remove(o.path)
-	}
-}
-
-// -states: packets and state transitions in one timeline.
-//
-// Both carry kernel stamps on the same clock, but they reach us with
-// different delays: a segment waits for its ring block to be retired (about
-// 1 ms), a transition comes through trace_pipe (tens of µs) and an inferred
-// TIME-WAIT only once the kernel reveals it. Items are therefore held for
-// statesHold and printed in stamp order, so a FIN-WAIT-1 appears before the
-// [F.] that caused it.
-const (
-	statesHold = 20 * time.Millisecond
-	statesTick = 5 * time.Millisecond
-)
-
-// stamped is a segment or a transition waiting to be printed.
-type stamped struct {
-	at  time.Time
-	seg *capture.Segment
-	tr  *trace.Transition
-}
-
-func (s *captureSession) loopStates(ctx context.Context, o *captureOpts) error {
-	rctx, cancel := context.WithCancel(ctx)
-	segs := make(chan capture.Segment, 1024)
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); errc <- s.readInto(rctx, segs) }()
-	defer func() { cancel(); wg.Wait() }()
-	return s.merge(ctx, o, segs, errc, s.tr.Events())
-}
-
-func traceError(err error) error {
-	if errors.Is(err, os.ErrPermission) {
-		return &ExitError{Code: 2, Err: fmt.Errorf("capture -states: %w; state tracing needs root (tracefs)", err)}
-	}
-	return fmt.Errorf("capture -states: %w", err)
-}
-
-// readInto feeds segments to the merger until ctx ends or Next fails.
-func (s *captureSession) readInto(ctx context.Context, out chan<- capture.Segment) error {
-	for {
-		seg, err := s.c.Next(ctx)
-		if err != nil {
-			return err
-		}
-		select {
-		case out <- seg:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// merge holds, orders and prints both streams until -c packets, Ctrl-C or
-// an error.
-func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs <-chan capture.Segment,
-	errc <-chan error, events <-chan trace.Transition) error {
-	tick := time.NewTicker(statesTick)
-	defer tick.Stop()
-	var held []stamped
-	for !s.reached(o) {
-		var err error
-		select {
-		case seg := <-segs:
-			held = append(held, stamped{at: seg.Time, seg: &seg})
-		case t, ok := <-events:
-			if !ok {
-				events = nil // the tracer stopped; packets go on
-				continue
-			}
-			held = append(held, stamped{at: t.Time, tr: &t})
-		case <-tick.C:
-			held, err = s.release(held, time.Now().Add(-statesHold), o)
-		case err = <-errc:
-			err = endError(ctx, err)
-			_, ferr := s.release(held, time.Now().Add(time.Hour), o)
-			return errors.Join(err, ferr)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	s.lateTransitions(held, events)
-	return nil
-}
-
-// lateTransitions prints, after -c packets, the transitions stamped before
-// the last packet that had not arrived yet: it waits statesHold for them.
-func (s *captureSession) lateTransitions(held []stamped, events <-chan trace.Transition) {
-	timeout := time.After(statesHold)
-	for events != nil {
-		select {
-		case t, ok := <-events:
-			if !ok {
-				events = nil
-				break
-			}
-			held = append(held, stamped{at: t.Time, tr: &t})
-		case <-timeout:
-			events = nil
-		}
-	}
-	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
-	for _, it := range held {
-		if it.tr != nil && !it.at.After(s.at) {
-			s.print(it)
-		}
-	}
-}
-
-func (s *captureSession) reached(o *captureOpts) bool { return o.count > 0 && s.n >= uint64(o.count) }
-
-// release prints, in stamp order, the held items older than cutoff and
-// returns the rest. After -c packets nothing more is printed.
-func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpts) ([]stamped, error) {
-	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
-	i := 0
-	for ; i < len(held) && held[i].at.Before(cutoff) && !s.reached(o); i++ {
-		if err := s.print(held[i]); err != nil {
-			return nil, err
-		}
-	}
-	return held[i:], nil
-}
-
-func (s *captureSession) print(it stamped) error {
-	if it.seg != nil {
-		return s.emit(*it.seg)
-	}
-	if _, err := io.WriteString(s.env.Stdout, transitionLine(it.tr)+"\n"); err != nil {
-		return fmt.Errorf("capture: print: %w", err)
-	}
-	return nil
-}
-
-// transitionLine prints a transition like the packet lines around it:
-// stamp, the socket (its local end, as ss shows it), what happened, the peer.
-func transitionLine(t *trace.Transition) string {
-	line := fmt.Sprintf("%s %s.%d ", t.Time.Local().Format("15:04:05.000000"), t.Local.Addr(), t.Local.Port())
-	switch t.Kind {
-	case trace.StateChange:
-		line += t.From.String() + " → " + t.To.String()
-	case trace.ResetSent:
-		line += "sent RST"
-	case trace.ResetReceived:
-		line += "received RST"
-	default:
-		line += t.Kind.String()
-	}
-	if t.Remote.IsValid() && t.Remote.Port() != 0 {
-		line += fmt.Sprintf(" (peer %s.%d)", t.Remote.Addr(), t.Remote.Port())
-	}
-	if t.Inferred {
-		line += " [inferred]"
-	}
-	return line
 }

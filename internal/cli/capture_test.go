@@ -129,7 +129,7 @@ func TestCaptureCount(t *testing.T) {
 	testenv.RequireRoot(t)
 	port := captureServer(t)
 	file := filepath.Join(t.TempDir(), "c.pcapng")
-	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "4", "-w", file)
+	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "4", "-w", file, "-print")
 	captureClient(t, port)
 	if err := waitDone(t, done); err != nil {
 		t.Fatalf("capture: %v; stderr: %s", err, stderr)
@@ -201,13 +201,14 @@ func TestCaptureBadInput(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"no port", false, nil, 2, "give at least one -port"},
+		{"no port", false, nil, 2, "give at least one -port or a filter expression"},
+		{"unsupported filter word", false, []string{"tcp", "and", "vlan"}, 2, `"vlan" is not supported`},
 		{"bad port", false, []string{"-port", "70000"}, 2, "want a number from 1 to 65535"},
-		{"stray argument", false, []string{"-port", "1", "lo"}, 2, "unexpected argument"},
+		{"stray argument", false, []string{"-port", "1", "lo"}, 2, `"lo" is not supported`},
 		{"negative count", false, []string{"-port", "1", "-c", "-1"}, 2, "want a count"},
 		{"unknown interface", false, []string{"-port", "1", "-i", "nosuch0"}, 1, "no such network interface"},
 		{"unwritable -w", true, []string{"-port", "1", "-w", filepath.Join(dir, "no", "dir", "x.pcap")}, 1, "no such file or directory"},
-		{"full disk", true, []string{"-port", "1", "-w", "/dev/full"}, 1, "no space left on device"},
+		{"device as -w", true, []string{"-port", "1", "-w", "/dev/full"}, 1, "not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tcpteardown/teardown/explain"
+	"github.com/tcpteardown/teardown/lab/report"
 )
 
 // `teardown capture -explain` (a verdict line per connection as it ends,
@@ -25,12 +26,13 @@ func init() {
 	})
 }
 
-const explainSynopsis = "FILE.pcap|FILE.pcapng|- [-port P] [-conn N] [-json] [-v] [-lang zh]"
+const explainSynopsis = "FILE.pcap|FILE.pcapng|- [-port P] [-conn N] [-json] [-v] [-html FILE] [-lang zh]"
 
 type explainOpts struct {
 	cfg  explain.Config
 	port uint
 	file string
+	html string
 }
 
 func parseExplain(env *Env, args []string) (*explainOpts, error) {
@@ -41,6 +43,7 @@ func parseExplain(env *Env, args []string) (*explainOpts, error) {
 	fs.BoolVar(&o.cfg.JSON, "json", false, "print JSON (docs/json-schema.md, \"explain\")")
 	fs.BoolVar(&o.cfg.Verbose, "v", false, "list every connection, not only those that did not end cleanly")
 	fs.StringVar(&o.cfg.Lang, "lang", "en", "language of the explanations: en or zh")
+	fs.StringVar(&o.html, "html", "", "also write the listed connections (at most 200) as an HTML report with sequence diagrams to `FILE`")
 	if err := Parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -55,7 +58,7 @@ func parseExplain(env *Env, args []string) (*explainOpts, error) {
 		return nil, Usagef("explain: -lang %q: use en or zh", o.cfg.Lang)
 	}
 	o.file = fs.Arg(0)
-	o.cfg.Port, o.cfg.Name = uint16(o.port), o.file
+	o.cfg.Port, o.cfg.Name, o.cfg.Report = uint16(o.port), o.file, o.html != ""
 	return o, nil
 }
 
@@ -71,11 +74,26 @@ func runExplain(ctx context.Context, env *Env, args []string) error {
 	defer closeIn()
 	o.cfg.Width, o.cfg.Color = env.Width, env.TTY
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(explainMemoryLimit()))
-	_, err = explain.Run(ctxReader{ctx, in}, env.Stdout, &o.cfg)
+	sum, err := explain.Run(ctxReader{ctx, in}, env.Stdout, &o.cfg)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if err == nil && o.html != "" {
+		err = writeExplainHTML(env, o, sum)
+	}
 	return err
+}
+
+// writeExplainHTML draws the connections the summary listed with the lab's
+// HTML renderer, each labelled with its ending.
+func writeExplainHTML(env *Env, o *explainOpts, sum *explain.Summary) error {
+	results, badge := explain.Results(sum.Reported, o.cfg.Lang)
+	opt := &report.Options{Lang: o.cfg.Lang, Title: "teardown explain " + o.file, Badge: badge}
+	if err := report.WriteHTMLFile(o.html, results, opt); err != nil {
+		return fmt.Errorf("explain: -html: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "report: %s (%d connections)\n", o.html, len(results))
+	return nil
 }
 
 // explainMemoryLimit is a soft limit for the Go heap while explain runs.

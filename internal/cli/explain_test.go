@@ -79,3 +79,27 @@ func TestExplainErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainHTML: -html draws each listed connection with the lab's
+// renderer: one section per connection, an arrow per packet, the ending as
+// its badge. Experiment A's capture has one connection of 9 packets.
+func TestExplainHTML(t *testing.T) {
+	page := t.TempDir() + "/explain.html"
+	if _, err := runExplain(t, nil, expA, "-html", page); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	if n := strings.Count(html, `<section id="conn-`); n != 1 {
+		t.Errorf("%d connection sections, want 1", n)
+	}
+	if n := strings.Count(html, `class="packet`); n != 9 {
+		t.Errorf("%d packet arrows, want 9", n)
+	}
+	if !strings.Contains(html, `badge fail">reset-after-close`) {
+		t.Errorf("the connection is not labelled with its ending")
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/render"
+	"github.com/tcpteardown/teardown/lab/report"
 	"github.com/tcpteardown/teardown/lab/runner"
 )
 
@@ -30,6 +31,8 @@ type labFlags struct {
 	lang     string
 	variant  string
 	parallel int
+	html     string
+	svg      string
 }
 
 func (f *labFlags) register(fs *flag.FlagSet) {
@@ -38,11 +41,13 @@ func (f *labFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", "en", "language of the explanations: en or zh")
 	fs.StringVar(&f.variant, "variant", "", "run only this variant of a scenario")
 	fs.IntVar(&f.parallel, "j", 8, "scenarios run at the same time")
+	fs.StringVar(&f.html, "html", "", "also write the report as one HTML `FILE` (SVG diagrams, works offline)")
+	fs.StringVar(&f.svg, "svg", "", "also write each run's diagram as a standalone SVG into `DIR`")
 }
 
 func runLab(ctx context.Context, env *Env, args []string) error {
 	var f labFlags
-	fs := NewFlagSet(env, "lab", "[-json] [-pcap DIR] [-lang zh] [-variant V] [list | run NAME|FILE...]")
+	fs := NewFlagSet(env, "lab", "[-json] [-pcap DIR] [-html FILE] [-svg DIR] [-lang zh] [-variant V] [list | run NAME|FILE...]")
 	f.register(fs)
 	if err := Parse(fs, args); err != nil {
 		return err
@@ -71,6 +76,13 @@ func runLab(ctx context.Context, env *Env, args []string) error {
 func (f *labFlags) check() error {
 	if f.lang != "en" && f.lang != "zh" {
 		return Usagef("lab: -lang must be en or zh, got %q", f.lang)
+	}
+	if f.html != "" {
+		// Refuse a planted link before the run, not after it (the write
+		// itself refuses it again: safefile.Create).
+		if st, err := os.Lstat(f.html); err == nil && !st.Mode().IsRegular() {
+			return Usagef("lab: -html %s: not a regular file (a link or a device): name another file", f.html)
+		}
 	}
 	if f.pcap != "" {
 		if st, err := os.Stat(f.pcap); err != nil || !st.IsDir() {
@@ -153,6 +165,9 @@ func labAll(ctx context.Context, env *Env, f *labFlags) error {
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
+	if err := f.writeReports(env, res); err != nil {
+		return err
+	}
 	if f.json {
 		return writeJSON(env, res)
 	}
@@ -186,6 +201,9 @@ func labRun(ctx context.Context, env *Env, f *labFlags, names []string) error {
 	res := runner.RunAll(ctx, scs, f.options(), f.parallel, nil)
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
+	}
+	if err := f.writeReports(env, res); err != nil {
+		return err
 	}
 	if f.json {
 		return writeJSON(env, res)
@@ -300,4 +318,24 @@ func diagramWidth(term int) int {
 		return 160
 	}
 	return term
+}
+
+// writeReports writes the -html page and the -svg diagrams of the runs, and
+// says on stderr where they went.
+func (f *labFlags) writeReports(env *Env, res []lab.Result) error {
+	o := &report.Options{Lang: f.lang, Kernel: kernelRelease()}
+	if f.html != "" {
+		if err := report.WriteHTMLFile(f.html, res, o); err != nil {
+			return fmt.Errorf("lab: -html: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "report: %s\n", f.html)
+	}
+	if f.svg != "" {
+		paths, err := report.WriteSVGFiles(f.svg, res, o)
+		if err != nil {
+			return fmt.Errorf("lab: -svg: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "diagrams: %d SVG files in %s\n", len(paths), f.svg)
+	}
+	return nil
 }

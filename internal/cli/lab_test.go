@@ -144,3 +144,57 @@ func TestLabRunDiagram(t *testing.T) {
 		}
 	}
 }
+
+// TestLabHTMLAndSVG: `lab run NAME -html FILE -svg DIR` writes the report
+// and one diagram per run, each drawing every packet of the run (the
+// markup contract of docs/report.md).
+func TestLabHTMLAndSVG(t *testing.T) {
+	dir := t.TempDir()
+	page, svgs := filepath.Join(dir, "report.html"), filepath.Join(dir, "svg")
+	out, _, err := labCmd("run", "seed-close", "-json", "-html", page, "-svg", svgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run lab.Run
+	if err := json.Unmarshal([]byte(out), &run); err != nil {
+		t.Fatal(err)
+	}
+	packets := 0
+	for _, e := range run.Scenarios[0].Events {
+		if e.Kind == lab.KindPacket {
+			packets++
+		}
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(filepath.Join(svgs, "seed-close.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte(`<section id="seed-close"`)) {
+		t.Errorf("report has no section for seed-close")
+	}
+	if got := bytes.Count(svg, []byte(`class="packet`)); got != packets {
+		t.Errorf("SVG draws %d packets, the run recorded %d", got, packets)
+	}
+}
+
+// TestLabHTMLRefusesLink: a link planted where the report goes is refused
+// before anything runs, and its target is untouched.
+func TestLabHTMLRefusesLink(t *testing.T) {
+	dir := t.TempDir()
+	victim, link := filepath.Join(dir, "victim"), filepath.Join(dir, "report.html")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := labCmd("run", "seed-close", "-html", link)
+	if err == nil || cli.Code(err) != 2 || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("error = %v (exit %d), want a usage error naming the link", err, cli.Code(err))
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("link target changed: %q", b)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/sockdiag"
+	"github.com/tcpteardown/teardown/tcpstate"
 )
 
 func init() {
@@ -23,20 +25,59 @@ func init() {
 	})
 }
 
-const watchSynopsis = "-port P [-port Q] [-interval 1s] [-once] [-json] [-netns NAME|PATH]"
+const watchSynopsis = "[-port P …] [-state S …] [-dst ADDR[:PORT]] [-interval 1s] [-once] [-json] [-sockets] [-p] " +
+	"[-closewait-age 10s] [-listen ADDR] [-netns NAME|PATH]"
 
 type watchOpts struct {
-	ports    []uint16
-	interval time.Duration
-	once     bool
-	json     bool
-	netns    string
+	ports        []uint16
+	states       []tcpstate.State
+	dst          dstFilter
+	interval     time.Duration
+	once         bool
+	json         bool
+	netns        string
+	sockets      bool
+	procs        bool
+	closeWaitAge time.Duration
+	listen       string
+}
+
+// dstFilter is -dst: a remote address, with or without a port.
+type dstFilter struct {
+	addr netip.Addr
+	port uint16 // 0: any
+}
+
+func (d *dstFilter) set(s string) error {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		d.addr, d.port = ap.Addr().Unmap(), ap.Port()
+		return nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return fmt.Errorf("%q is not an address or address:port (e.g. 10.0.0.5 or 10.0.0.5:443, [::1]:80)", s)
+	}
+	d.addr = a.Unmap()
+	return nil
+}
+
+func (d dstFilter) match(s sockdiag.Socket) bool {
+	if !d.addr.IsValid() {
+		return true
+	}
+	return s.Remote.Addr().Unmap() == d.addr && (d.port == 0 || s.Remote.Port() == d.port)
 }
 
 func parseWatch(env *Env, args []string) (*watchOpts, error) {
 	o := &watchOpts{}
 	fs := NewFlagSet(env, "watch", watchSynopsis)
-	fs.Func("port", "TCP `port` to watch (local or remote); repeat for several", o.addPort)
+	fs.Func("port", "TCP `port` to watch (local or remote); repeat for several; none: all ports", o.addPort)
+	fs.Func("state", "only sockets in this `state` (ss names: CLOSE-WAIT, TIME-WAIT …); repeatable", o.addState)
+	fs.Func("dst", "only sockets whose remote end is `ADDR` or ADDR:PORT", o.dst.set)
+	fs.BoolVar(&o.sockets, "sockets", false, "print one row per socket: queues, timer, CLOSE-WAIT age (and owner with -p)")
+	fs.BoolVar(&o.procs, "p", false, "show the processes holding each socket, as ss -p (reads /proc/PID/fd)")
+	fs.DurationVar(&o.closeWaitAge, "closewait-age", 10*time.Second, "a CLOSE-WAIT socket older than this is a leak")
+	fs.StringVar(&o.listen, "listen", "", "serve Prometheus metrics on `ADDR`/metrics (e.g. :9527 or 127.0.0.1:9100)")
 	fs.DurationVar(&o.interval, "interval", time.Second, "time between two looks at the socket table")
 	fs.BoolVar(&o.once, "once", false, "print one snapshot and exit")
 	fs.BoolVar(&o.json, "json", false, "print JSON, one object per snapshot")
@@ -47,8 +88,10 @@ func parseWatch(env *Env, args []string) (*watchOpts, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, Usagef("watch: unexpected argument %q (ports go in -port P)", fs.Arg(0))
-	case len(o.ports) == 0:
-		return nil, Usagef("watch: which port? give -port P (e.g. -port 9527)")
+	case o.closeWaitAge <= 0:
+		return nil, Usagef("watch: -closewait-age must be positive, e.g. -closewait-age 10s")
+	case o.listen != "" && o.once:
+		return nil, Usagef("watch: -listen serves metrics until Ctrl-C; it cannot go with -once")
 	case o.interval <= 0:
 		return nil, Usagef("watch: -interval must be positive, e.g. -interval 1s")
 	}
@@ -66,6 +109,15 @@ func (o *watchOpts) addPort(s string) error {
 	return nil
 }
 
+func (o *watchOpts) addState(s string) error {
+	st, err := tcpstate.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a TCP state (use ss's names: ESTABLISHED, CLOSE-WAIT, TIME-WAIT …)", s)
+	}
+	o.states = append(o.states, st)
+	return nil
+}
+
 func runWatch(ctx context.Context, env *Env, args []string) error {
 	o, err := parseWatch(env, args)
 	if err != nil {
@@ -73,10 +125,18 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	}
 	ns, err := openNetNS(o.netns)
 	if err != nil {
-		return err
+		return fmt.Errorf("watch: %w", err)
 	}
 	defer ns.Close()
 	w := &watcher{opts: o, out: env.Stdout, tty: env.TTY && !o.json, nsfd: nsFD(ns), cfg: alarmConfig(nsFD(ns))}
+	w.cfg.CloseWaitAge = o.closeWaitAge
+	if o.listen != "" {
+		stop, err := w.serveMetrics(ctx, env)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return w.loop(ctx)
 }
 
@@ -93,7 +153,7 @@ func openNetNS(name string) (*os.File, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("watch: network namespace %q: %w (list them with `ip netns list`, or give /proc/PID/ns/net)", name, err)
+		return nil, fmt.Errorf("network namespace %q: %w (list them with `ip netns list`, or give /proc/PID/ns/net)", name, err)
 	}
 	return f, nil
 }
@@ -123,6 +183,9 @@ type watcher struct {
 	cfg    *sockdiag.AlarmConfig
 	series []sockdiag.Sample
 	drawn  int
+	ages   sockdiag.AgeTracker
+	// metrics is the -listen exporter (nil without it).
+	metrics *watchMetrics
 }
 
 func (w *watcher) loop(ctx context.Context) error {
@@ -141,16 +204,41 @@ func (w *watcher) loop(ctx context.Context) error {
 }
 
 func (w *watcher) step() error {
-	socks, err := sockdiag.List(sockdiag.Filter{Ports: w.opts.ports, NetNS: w.nsfd})
+	socks, err := sockdiag.List(sockdiag.Filter{Ports: w.opts.ports, States: w.opts.states, NetNS: w.nsfd})
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
-	w.series = append(w.series, sockdiag.Summarize(time.Now(), socks))
+	socks = slices.DeleteFunc(socks, func(s sockdiag.Socket) bool { return !w.opts.dst.match(s) })
+	now := time.Now()
+	w.series = append(w.series, w.ages.Summarize(now, socks))
 	if keep := w.cfg.GrowIntervals + 1; len(w.series) > keep {
 		w.series = w.series[len(w.series)-keep:]
 	}
 	r := sockdiag.Report{Ports: w.opts.ports, Sample: w.series[len(w.series)-1], Alarms: sockdiag.Alarms(w.series, w.cfg)}
+	var owners map[uint32][]sockdiag.Owner
+	if w.opts.procs {
+		owners, _ = sockdiag.Owners() // an unreadable /proc leaves owners out rather than failing the watch
+		nameCloseWaitOwners(r.Alarms, socks, owners)
+	}
+	if w.opts.sockets {
+		r.Rows = w.rows(now, socks, owners)
+	}
+	if w.metrics != nil {
+		w.metrics.update(r, socks)
+	}
 	return w.show(r)
+}
+
+// rows are the -sockets rows, with owners when -p asks for them.
+func (w *watcher) rows(now time.Time, socks []sockdiag.Socket, owners map[uint32][]sockdiag.Owner) []sockdiag.Row {
+	rows := make([]sockdiag.Row, len(socks))
+	for i, s := range socks {
+		rows[i] = sockdiag.Row{Socket: s, Age: w.ages.Age(s, now)}
+		if s.Inode != 0 {
+			rows[i].Owners = owners[s.Inode]
+		}
+	}
+	return rows
 }
 
 func (w *watcher) show(r sockdiag.Report) error {
@@ -169,4 +257,28 @@ func (w *watcher) show(r sockdiag.Report) error {
 	}
 	w.drawn = len(r.Lines())
 	return r.WriteText(w.out)
+}
+
+// nameCloseWaitOwners adds to a CLOSE-WAIT alarm the programs that hold
+// those sockets: they are the ones that never call close.
+func nameCloseWaitOwners(alarms []sockdiag.Alarm, socks []sockdiag.Socket, owners map[uint32][]sockdiag.Owner) {
+	var names []string
+	for _, s := range socks {
+		if s.State != tcpstate.CloseWait {
+			continue
+		}
+		for _, o := range owners[s.Inode] {
+			if n := fmt.Sprintf("%s (pid %d)", o.Comm, o.PID); !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	for i, a := range alarms {
+		if a.Kind == sockdiag.AlarmCloseWaitOld || a.Kind == sockdiag.AlarmCloseWaitGrowing {
+			alarms[i].Message += "; held by " + strings.Join(names, ", ")
+		}
+	}
 }

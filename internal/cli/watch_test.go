@@ -146,7 +146,10 @@ func TestWatchUsage(t *testing.T) {
 		args []string
 		says string
 	}{
-		{"no port", []string{"-once"}, "-port P"},
+		{"bad state", []string{"-state", "CLOSED-WAIT"}, "not a TCP state"},
+		{"bad destination", []string{"-dst", "example.com"}, "not an address"},
+		{"zero close-wait age", []string{"-closewait-age", "0s"}, "-closewait-age must be positive"},
+		{"listen with once", []string{"-listen", "127.0.0.1:0", "-once"}, "cannot go with -once"},
 		{"port not a number", []string{"-port", "http"}, "not a TCP port"},
 		{"port zero", []string{"-port", "0"}, "not a TCP port"},
 		{"port too big", []string{"-port", "65536"}, "not a TCP port"},

@@ -10,7 +10,7 @@
 // thread, and a socket belongs for its whole life to the namespace of the
 // thread that created it. Go moves goroutines between threads freely, so
 // Do runs its function on a goroutine locked to a thread of its own that
-// the runtime destroys afterwards (internal/sys.InNetNS): no other code
+// the runtime destroys afterwards (DoFD): no other code
 // ever runs on a thread left in the wrong namespace, even when the function
 // panics.
 //

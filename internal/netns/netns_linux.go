@@ -2,12 +2,10 @@ package netns
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
 
 // NS is a network namespace: a private one from New, or an existing one
@@ -25,10 +23,10 @@ func New() (*NS, error) { return NewNamed("") }
 // only a label: nothing is created in /run/netns.
 func NewNamed(name string) (*NS, error) {
 	ns := &NS{h: -1, name: name}
-	err := sys.OnOwnThread(func() error {
+	err := OnOwnThread(func() error {
 		// unshare moves only this thread, which is thrown away after.
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			return fmt.Errorf("netns: create%s: %w (needs root or CAP_SYS_ADMIN)", ns.label(), os.NewSyscallError("unshare", err))
+		if err := sys.Unshare(sys.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("netns: create%s: %w (needs root or CAP_SYS_ADMIN)", ns.label(), err)
 		}
 		h, err := vnetns.Get()
 		if err != nil {
@@ -48,9 +46,9 @@ func NewNamed(name string) (*NS, error) {
 // `ip netns add` name's /run/netns/NAME, or /proc/PID/ns/net. The file must
 // be a network namespace (nsfs, CLONE_NEWNET).
 func Open(path string) (*NS, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := sys.Open(path, sys.O_RDONLY)
 	if err != nil {
-		return nil, fmt.Errorf("netns: open %s: %w", path, os.NewSyscallError("open", err))
+		return nil, fmt.Errorf("netns: %w", err) // "open PATH: …"
 	}
 	ns := &NS{h: vnetns.NsHandle(fd), name: path}
 	if err := ns.checkType(); err != nil {
@@ -63,8 +61,8 @@ func Open(path string) (*NS, error) {
 // checkType asks the kernel what the descriptor is (NS_GET_NSTYPE, Linux
 // 4.11): a path that is not a network namespace is refused before setns.
 func (n *NS) checkType() error {
-	t, err := unix.IoctlRetInt(int(n.h), unix.NS_GET_NSTYPE)
-	if err != nil || t != unix.CLONE_NEWNET {
+	t, err := sys.IoctlRetInt(int(n.h), sys.NS_GET_NSTYPE)
+	if err != nil || t != sys.CLONE_NEWNET {
 		return fmt.Errorf("netns: %s is not a network namespace", n.name)
 	}
 	return nil
@@ -100,7 +98,7 @@ func (n *NS) label() string {
 }
 
 // Do runs fn on an OS thread inside the namespace (see the package doc and
-// sys.InNetNS: the thread is discarded after, a panic in fn is raised again
+// DoFD: the thread is discarded after, a panic in fn is raised again
 // here). Sockets fn creates stay in the namespace for their whole life,
 // wherever they are used later. Processes fn starts are born inside too;
 // do not give them SysProcAttr.Pdeathsig: the parent-death signal follows
@@ -110,7 +108,7 @@ func (n *NS) Do(fn func() error) error {
 	if n == nil || !n.h.IsOpen() {
 		return fmt.Errorf("netns: Do on a closed namespace")
 	}
-	return sys.InNetNS(int(n.h), fn)
+	return DoFD(int(n.h), fn)
 }
 
 // Close releases the handle; the kernel frees the namespace once no socket

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/tcpteardown/teardown/internal/netns"
-	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/tcpteardown/teardown/internal/testenv"
 )
 
@@ -74,7 +73,7 @@ func TestSetSysctlRefusesPathsOutsideNet(t *testing.T) {
 	if b, _ := os.ReadFile(canary); string(b) != "keep" {
 		t.Fatalf("canary changed to %q", b)
 	}
-	for _, v := range []string{"", "1 2", "1\n2", string(make([]byte, 65))} {
+	for _, v := range []string{"", "1  2", " 1", "1\n2", string(make([]byte, 65))} {
 		if err := ns.SetSysctl("net/ipv4/tcp_fin_timeout", v); err == nil {
 			t.Errorf("SetSysctl with value %q succeeded", v)
 		}
@@ -126,9 +125,9 @@ func TestDoPanicLeavesCallerThread(t *testing.T) {
 	boom := errors.New("boom")
 	func() {
 		defer func() {
-			p, ok := recover().(*sys.PanicError)
+			p, ok := recover().(*netns.PanicError)
 			if !ok || !errors.Is(p, boom) {
-				t.Errorf("recovered %v, want a *sys.PanicError wrapping boom", p)
+				t.Errorf("recovered %v, want a *netns.PanicError wrapping boom", p)
 			}
 		}()
 		ns.Do(func() error {

@@ -59,9 +59,15 @@ func CheckSysctlValue(v string) error {
 		return fmt.Errorf("sysctl value must be 1 to %d bytes, got %d", maxSysctlValue, len(v))
 	}
 	for _, c := range []byte(v) {
-		if c <= ' ' || c > '~' {
-			return fmt.Errorf("sysctl value %q: printable ASCII without spaces only", v)
+		if c < ' ' || c > '~' {
+			return fmt.Errorf("sysctl value %q: printable ASCII only", v)
 		}
+	}
+	// Words separated by single spaces, as /proc/sys prints a vector
+	// ("32768 60999" for ip_local_port_range): no newline can end the
+	// write early, no blank can hide a second value.
+	if strings.Join(strings.Fields(v), " ") != v {
+		return fmt.Errorf("sysctl value %q: words separated by single spaces only", v)
 	}
 	return nil
 }

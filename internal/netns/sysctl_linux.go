@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // SetSysctl writes a sysctl of the namespace, e.g.
@@ -23,7 +23,7 @@ func (n *NS) SetSysctl(name, value string) error {
 		return fmt.Errorf("netns: %w", err)
 	}
 	err := n.Do(func() error {
-		f, err := openSysctl(name, unix.O_WRONLY)
+		f, err := openSysctl(name, sys.O_WRONLY)
 		if err != nil {
 			return err
 		}
@@ -44,7 +44,7 @@ func (n *NS) Sysctl(name string) (string, error) {
 	}
 	var v []byte
 	err := n.Do(func() error {
-		f, err := openSysctl(name, unix.O_RDONLY)
+		f, err := openSysctl(name, sys.O_RDONLY)
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func SysctlExists(name string) (bool, error) {
 	if err := CheckSysctlName(name); err != nil {
 		return false, err
 	}
-	f, err := openSysctl(name, unix.O_PATH)
+	f, err := openSysctl(name, sys.O_PATH)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotFile) {
 		return false, nil
 	}
@@ -91,18 +91,17 @@ func openSysctl(name string, flags int) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(root)
-	how := &unix.OpenHow{
-		Flags:   uint64(flags | unix.O_CLOEXEC | unix.O_NOFOLLOW),
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
-	}
-	fd, err := unix.Openat2(root, strings.TrimPrefix(name, "net/"), how)
+	defer sys.RawClose(root)
+	fd, err := sys.OpenBeneath(root, strings.TrimPrefix(name, "net/"), flags)
 	if err != nil {
-		return nil, &fs.PathError{Op: "openat2", Path: "/proc/sys/" + name, Err: err}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			pe.Path = "/proc/sys/" + name
+		}
+		return nil, err
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
-		unix.Close(fd)
+	if t, err := sys.FileType(fd); err != nil || t != sys.S_IFREG {
+		sys.RawClose(fd)
 		return nil, fmt.Errorf("/proc/sys/%s: %w", name, errNotFile)
 	}
 	return os.NewFile(uintptr(fd), "/proc/sys/"+name), nil
@@ -112,13 +111,12 @@ func openSysctl(name string, flags int) (*os.File, error) {
 // and makes sure it is procfs: what is mounted at /proc is the process's
 // business, but a sysctl is only ever written into procfs.
 func openProcSysNet() (int, error) {
-	fd, err := unix.Open("/proc/sys/net", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	fd, err := sys.Open("/proc/sys/net", sys.O_PATH|sys.O_DIRECTORY|sys.O_NOFOLLOW)
 	if err != nil {
-		return -1, &fs.PathError{Op: "open", Path: "/proc/sys/net", Err: err}
+		return -1, err
 	}
-	var sfs unix.Statfs_t
-	if err := unix.Fstatfs(fd, &sfs); err != nil || sfs.Type != unix.PROC_SUPER_MAGIC {
-		unix.Close(fd)
+	if t, err := sys.FsTypeFD(fd); err != nil || t != sys.PROC_SUPER_MAGIC {
+		sys.RawClose(fd)
 		return -1, fmt.Errorf("/proc/sys/net is not procfs")
 	}
 	return fd, nil

@@ -24,3 +24,19 @@ func FuzzCheckSysctlName(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckSysctlValue: a value is printable words separated by single
+// spaces (a vector such as ip_local_port_range's), nothing that could end
+// the write early or hide a second value.
+func TestCheckSysctlValue(t *testing.T) {
+	for _, v := range []string{"2", "40000 40099", "4096 131072 6291456", "reno"} {
+		if err := netns.CheckSysctlValue(v); err != nil {
+			t.Errorf("%q refused: %v", v, err)
+		}
+	}
+	for _, v := range []string{"", "1\n2", " 1", "1 ", "1  2", "a\tb", "\x00", strings.Repeat("9", 65)} {
+		if err := netns.CheckSysctlValue(v); err == nil {
+			t.Errorf("%q accepted", v)
+		}
+	}
+}

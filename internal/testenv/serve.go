@@ -24,8 +24,8 @@ func ServeUntilEOF(t testing.TB, l net.Listener) {
 			}
 			wg.Go(func() {
 				defer c.Close()
-				c.SetReadDeadline(time.Now().Add(30 * time.Second))
-				io.Copy(io.Discard, c)
+				_ = c.SetReadDeadline(time.Now().Add(30 * time.Second)) // bounds a test that forgot its peer
+				_, _ = io.Copy(io.Discard, c)                           // to EOF or reset: either ends the peer's test
 			})
 		}
 	})

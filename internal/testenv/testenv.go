@@ -4,12 +4,14 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,17 +25,69 @@ func InCI() bool { return os.Getenv("CI") == "true" }
 // IsRoot reports whether the process runs as root.
 func IsRoot() bool { return os.Geteuid() == 0 }
 
-// RequireRoot skips t with a clear reason when not root, and fails it when
-// CI=true.
+// RequireRoot skips t with a clear reason when not root, or when root
+// lacks the capabilities the privileged tests use (a container that drops
+// CAP_NET_ADMIN, CAP_NET_RAW or CAP_SYS_ADMIN would make them fail with
+// EPERM instead), and fails it when CI=true.
 func RequireRoot(t testing.TB) {
 	t.Helper()
-	if IsRoot() {
+	missing := missingCaps()
+	switch {
+	case IsRoot() && missing == "":
 		return
-	}
-	if InCI() {
+	case InCI() && !IsRoot():
 		t.Fatal("this test needs root and CI=true: CI runs as root, so not being root here is a broken CI set-up")
+	case InCI():
+		t.Fatalf("this test needs %s and CI=true: CI's root must have it", missing)
+	case !IsRoot():
+		t.Skip("needs root (packet capture, tracefs, network namespaces): run `sudo go test ./...` to include it")
 	}
-	t.Skip("needs root (packet capture, tracefs, network namespaces): run `sudo go test ./...` to include it")
+	t.Skipf("needs %s, which this root lacks (a restricted container?)", missing)
+}
+
+// RequirePermitted ends t when err is a refused privilege (EPERM, EACCES):
+// a skip that says so on a developer's machine, a failure under CI=true.
+// Any other error fails t. Use it on the error of the privileged call
+// itself, which knows better than any check made before it.
+func RequirePermitted(t testing.TB, err error) {
+	t.Helper()
+	switch {
+	case err == nil:
+	case !errors.Is(err, os.ErrPermission):
+		t.Fatal(err)
+	case InCI():
+		t.Fatalf("%v, and CI=true: CI runs as root with every capability, so this is a broken set-up", err)
+	default:
+		t.Skipf("not permitted here: %v", err)
+	}
+}
+
+// capability numbers of linux/capability.h the privileged tests rely on.
+var neededCaps = []struct {
+	bit  uint
+	name string
+}{{12, "CAP_NET_ADMIN"}, {13, "CAP_NET_RAW"}, {21, "CAP_SYS_ADMIN"}}
+
+// missingCaps names the needed capabilities absent from this process's
+// effective set ("" when all are there or the set cannot be read).
+func missingCaps() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	var eff uint64
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			eff, _ = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		}
+	}
+	var miss []string
+	for _, c := range neededCaps {
+		if eff&(1<<c.bit) == 0 {
+			miss = append(miss, c.name)
+		}
+	}
+	return strings.Join(miss, ", ")
 }
 
 // Require skips t with reason when a prerequisite (a tool, an address) is

@@ -1,8 +1,11 @@
 package report
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/tcpteardown/teardown/internal/safefile"
 	"github.com/tcpteardown/teardown/lab"
 )
 
@@ -59,4 +62,44 @@ func orElse(s, fallback string) string {
 		return s
 	}
 	return fallback
+}
+
+// WriteHTMLFile writes the report of results to path. The file is created
+// without following a link planted at path (the tools often run as root).
+func WriteHTMLFile(path string, results []lab.Result, o *Options) error {
+	f, err := safefile.Create(path, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := WriteHTML(f, results, o); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// WriteSVGFiles writes one standalone diagram per run into dir (created if
+// missing) and returns the paths it wrote. SVGName is one path component,
+// and a rendering of the same run replaces the earlier one, as `-w` does.
+func WriteSVGFiles(dir string, results []lab.Result, o *Options) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, r := range results {
+		path := filepath.Join(dir, SVGName(r))
+		f, err := safefile.Create(path, 0o644)
+		if err != nil {
+			return paths, err
+		}
+		err = WriteSVG(f, r, o)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }

@@ -54,11 +54,18 @@ func (o Options) subtitle(results []lab.Result) string {
 			passed++
 		}
 	}
+	if o.Badge != nil { // a capture's connections or a probe's checks: no pass or fail
+		return s + fmt.Sprintf("%d ", len(results)) + biText("diagrams", "幅图")
+	}
 	return s + fmt.Sprintf("%d ", len(results)) + biText("runs", "次运行") + fmt.Sprintf(", %d ", passed) + bi("passed")
 }
 
 // index is a table of the runs, each linking to its section.
 func (o Options) index(b *strings.Builder, results []lab.Result) {
+	if o.Badge != nil {
+		o.connIndex(b, results)
+		return
+	}
 	fmt.Fprintf(b, `<nav><table class="index"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>`+"\n",
 		bi("scenario"), biText("title", "标题"), bi("verdicts"), bi("expectations"))
 	for _, r := range results {
@@ -70,6 +77,10 @@ func (o Options) index(b *strings.Builder, results []lab.Result) {
 }
 
 func (o Options) statusBadge(r lab.Result) string {
+	if o.Badge != nil {
+		kind, text := o.Badge(r)
+		return `<span class="badge ` + esc(kind) + `">` + esc(text) + `</span>`
+	}
 	switch {
 	case r.Err != "":
 		return `<span class="badge err">` + bi("error") + `</span>`
@@ -77,6 +88,18 @@ func (o Options) statusBadge(r lab.Result) string {
 		return `<span class="badge pass">` + bi("passed") + `</span>`
 	}
 	return `<span class="badge fail">` + bi("FAILED") + `</span>`
+}
+
+// connIndex is the index of a capture's connections: no verdicts or
+// expectations, the ending as the badge.
+func (o Options) connIndex(b *strings.Builder, results []lab.Result) {
+	fmt.Fprintf(b, `<nav><table class="index"><thead><tr><th>%s</th><th>%s</th></tr></thead><tbody>`+"\n",
+		biText("connection", "连接"), biText("endpoints", "端点"))
+	for _, r := range results {
+		id := esc(name(r))
+		fmt.Fprintf(b, `<tr><td><a href="#%s">%s</a> %s</td><td>%s</td></tr>`+"\n", id, id, o.statusBadge(r), esc(r.Title))
+	}
+	b.WriteString("</tbody></table></nav>\n")
 }
 
 // verdictBadges is a badge per claim coloured by its verdict.

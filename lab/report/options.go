@@ -23,6 +23,11 @@ type Options struct {
 	// "injected", "duplicated" or "" (delivered as sent). Nil reads the
 	// packet's own mark, lab.Packet.Wire, which the lab's wire records.
 	WireMark func(*lab.Packet) string
+	// Badge, when set, labels each run instead of passed/FAILED: a
+	// connection read from a capture has an ending, not a test result
+	// (teardown explain). It returns the badge's kind — "pass", "fail" or
+	// "err", which set its colour — and its text.
+	Badge func(lab.Result) (kind, text string)
 }
 
 // DefaultMaxArrows keeps a diagram readable and the page small: the

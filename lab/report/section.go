@@ -13,8 +13,12 @@ func (o Options) section(b *strings.Builder, r lab.Result) {
 	id := esc(name(r))
 	fmt.Fprintf(b, `<section id="%s" class="scenario">`+"\n", id)
 	fmt.Fprintf(b, `<h2><a href="#%s">%s</a> <span class="title">%s</span></h2>`+"\n", id, id, esc(titleSuffix(r)))
-	fmt.Fprintf(b, `<p class="facts">%s %s: <span class="mono">%s</span></p>`+"\n",
-		o.statusBadge(r), bi("claims"), esc(strings.Join(r.Claims, " ")))
+	if len(r.Claims) > 0 {
+		fmt.Fprintf(b, `<p class="facts">%s %s: <span class="mono">%s</span></p>`+"\n",
+			o.statusBadge(r), bi("claims"), esc(strings.Join(r.Claims, " ")))
+	} else {
+		fmt.Fprintf(b, `<p class="facts">%s</p>`+"\n", o.statusBadge(r))
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, `<p class="note">%s: %s</p>`+"\n", bi("note"), esc(render.CleanMeasured(n, nil)))
 	}

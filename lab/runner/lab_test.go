@@ -89,12 +89,13 @@ func TestCatalog(t *testing.T) {
 		runs = 5
 	}
 	var first map[string][]string
+	var firstRes []lab.Result
 	for i := range runs {
 		res := runner.RunAll(context.Background(), all, nil, 0, nil)
 		checkResults(t, i, res)
 		sig := signatures(res)
 		if i == 0 {
-			first = sig
+			first, firstRes = sig, res
 			continue
 		}
 		for name, got := range sig {
@@ -103,7 +104,8 @@ func TestCatalog(t *testing.T) {
 				continue // inconclusive in run 1
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("run %d: %s differs from run 1 (-run1 +run%d):\n%s", i+1, name, i+1, diff)
+				t.Errorf("run %d: %s differs from run 1 (-run1 +run%d):\n%s\nrun 1:\n%s\nrun %d:\n%s", i+1, name, i+1, diff,
+					packetsOf(firstRes, name), i+1, packetsOf(res, name))
 			}
 		}
 	}
@@ -156,9 +158,17 @@ func signatures(res []lab.Result) map[string][]string {
 				k := e.Packet.From + ">" + e.Packet.To
 				// A FIN may ride on the last data segment or follow it
 				// alone, depending on timing: PSH is left out. A
-				// retransmission (same flags, same seq) is timing too.
+				// retransmission is timing too: it repeats the flags at
+				// the same place in the sequence space — for a FIN the
+				// number the FIN itself occupies (seq + len), since a
+				// retransmission may collapse the last data segment and
+				// the FIN into one (seen under load: "F. F.").
 				f := strings.ReplaceAll(e.Packet.Flags, "P", "")
-				if id := fmt.Sprint(k, f, e.Packet.Seq); !sent[id] {
+				pos := e.Packet.Seq
+				if strings.Contains(f, "F") {
+					pos += uint32(e.Packet.Len)
+				}
+				if id := fmt.Sprint(k, f, pos); !sent[id] {
 					sent[id] = true
 					seqs[k] = append(seqs[k], f)
 				}
@@ -182,6 +192,23 @@ func volatile(c *lab.Call) string {
 		return "measurement"
 	}
 	return ""
+}
+
+// packetsOf lists the packets of the run named name ("scenario/variant"),
+// to tell what differed between two runs.
+func packetsOf(res []lab.Result, name string) string {
+	var b strings.Builder
+	for _, r := range res {
+		if r.Name+"/"+r.Variant != name {
+			continue
+		}
+		for _, e := range r.Events {
+			if p := e.Packet; p != nil {
+				fmt.Fprintf(&b, "\t%9.3fms %s>%s [%s] seq %d ack %d len %d\n", float64(e.T)/1e6, p.From, p.To, p.Flags, p.Seq, p.Ack, p.Len)
+			}
+		}
+	}
+	return b.String()
 }
 
 // callsOf lists a run's calls, to tell what happened when an expectation

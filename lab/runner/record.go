@@ -60,16 +60,6 @@ func (r *run) startRecorders() (func(), error) {
 	}, nil
 }
 
-// lose records a loss of the recorders.
-func (r *run) lose(fn func(*lab.Loss)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.loss == nil {
-		r.loss = &lab.Loss{}
-	}
-	fn(r.loss)
-}
-
 // snapshot records the socket table for the run's ports now.
 func (r *run) snapshot() {
 	rows, err := listSockets(r)

@@ -2,7 +2,6 @@ package wire_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -177,5 +176,3 @@ func apply(t *testing.T, l *lab, step string) {
 		t.Fatal(err)
 	}
 }
-
-var errTimeout = errors.New("timeout")

@@ -23,7 +23,7 @@ func preflight() error {
 	// Inside a user namespace the process is root only over what that
 	// namespace owns; /dev/net/tun still belongs to the real root, so its
 	// mode decides (Debian's default is 0666, some images ship 0600).
-	if !sys.CanReadWrite("/dev/net/tun") {
+	if sys.Access("/dev/net/tun", sys.R_OK|sys.W_OK) != nil {
 		return fmt.Errorf("wire: needs root: /dev/net/tun is not readable and writable by uid %d, not even from a user namespace (run as root, or chmod 0666 /dev/net/tun)", os.Getuid())
 	}
 	return nil

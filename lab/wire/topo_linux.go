@@ -12,7 +12,6 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/tcpteardown/teardown/internal/netns"
-	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // tunName is the device's name in each host (each has its own namespace).
@@ -26,7 +25,7 @@ const tunName = "wire0"
 func openTUN(ns *netns.NS, addr netip.Addr, ipv6 bool) (*os.File, error) {
 	var f *os.File
 	err := ns.Do(func() error {
-		fd, err := sys.OpenTUN(tunName)
+		fd, err := createTUN(tunName)
 		if err != nil {
 			return tunOpenError(err)
 		}

@@ -14,9 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
-	"github.com/tcpteardown/teardown/internal/safefile"
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/report"
 )
@@ -79,37 +77,13 @@ func load(path string) (*lab.Run, error) {
 }
 
 func writeHTML(path string, results []lab.Result, o *report.Options) error {
-	f, err := safefile.Create(path, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := report.WriteHTML(f, results, o); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return report.WriteHTMLFile(path, results, o)
 }
 
 func writeSVGs(dir string, results []lab.Result, o *report.Options) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	paths, err := report.WriteSVGFiles(dir, results, o)
+	for _, p := range paths {
+		fmt.Println(p)
 	}
-	for _, r := range results {
-		// SVGName is one path component; Create replaces an earlier
-		// rendering of the same run and refuses a planted link.
-		path := filepath.Join(dir, report.SVGName(r))
-		f, err := safefile.Create(path, 0o644)
-		if err != nil {
-			return err
-		}
-		err = report.WriteSVG(f, r, o)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Println(path)
-	}
-	return nil
+	return err
 }
