@@ -164,8 +164,8 @@ func (r *run) wireStep(a *actor, st *lab.Step) error {
 	return nil
 }
 
-// wireGoroutine starts the wire lane next to the actors; wait returns its
-// error.
+// startWireLane starts the wire lane next to the actors, counted in wg;
+// once wg is done, the returned error is the lane's.
 func (r *run) startWireLane(wg *sync.WaitGroup) *error {
 	var err error
 	steps := r.stepsOf(lab.WireLane)
@@ -182,7 +182,8 @@ func (r *run) startWireLane(wg *sync.WaitGroup) *error {
 	return &err
 }
 
-// wireRows reads the socket table of both hosts.
+// wireNamespaces are the two hosts' namespaces, whose socket tables a
+// snapshot reads.
 func (r *run) wireNamespaces() []*netns.NS {
 	return []*netns.NS{r.w.NS(wire.A), r.w.NS(wire.B)}
 }
