@@ -232,6 +232,7 @@ func (r *run) runActors() error {
 	// steps watch r.ctx.
 	defer context.AfterFunc(r.ctx, r.killChildren)()
 	var wg sync.WaitGroup
+	laneErr := r.startWireLane(&wg) // arms the lane's first rules before the actors start
 	errs := make([]error, len(r.s.Actors))
 	for i, decl := range r.s.Actors {
 		a := r.actors[decl.Name]
@@ -244,7 +245,6 @@ func (r *run) runActors() error {
 			}
 		}()
 	}
-	laneErr := r.startWireLane(&wg)
 	wg.Wait()
 	return errors.Join(append(errs, *laneErr)...)
 }

@@ -172,6 +172,22 @@ func (r *run) startWireLane(wg *sync.WaitGroup) *error {
 	if r.w == nil || len(steps) == 0 {
 		return &err
 	}
+	// The lane's first rules are armed before any actor starts: "from the
+	// start" must not race with an actor's first packets (an abort's RST
+	// left 10 ms after the start under load, before the lane's goroutine
+	// had run).
+	a := &actor{name: lab.WireLane, r: r, fd: -1, orig: -1, dup: -1, listener: -1, prebound: -1, udp: -1}
+	for len(steps) > 0 && steps[0].Wire != nil {
+		if err = r.wireStep(a, steps[0]); err != nil {
+			err = fmt.Errorf("%s:%d: wire %s: %w", r.s.File, steps[0].Line, steps[0].Op, err)
+			r.cancel()
+			return &err
+		}
+		steps = steps[1:]
+	}
+	if len(steps) == 0 {
+		return &err
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
