@@ -83,11 +83,11 @@ func New(ctx context.Context, cfg *Config) (*Wire, error) {
 	}
 	w.addr[0], w.addr[1] = Addrs(w.cfg.IPv6)
 	if err := w.build(); err != nil {
-		w.teardown()
+		_ = w.teardown() // the build error is the one to report
 		return nil, err
 	}
 	w.start()
-	w.stopCtx = context.AfterFunc(ctx, func() { w.Close() })
+	w.stopCtx = context.AfterFunc(ctx, func() { _ = w.Close() }) // the owner's own Close reports
 	return w, nil
 }
 
