@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/testenv"
 )
 
 // writeFrames writes frames with the given stamps through capture.Writer,
@@ -422,4 +426,40 @@ func FuzzFileReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriterTshark: tshark and tcpdump read our pcap and pcapng files
+// (statistics block included): every packet, its nanosecond stamp, wire
+// and kept lengths, and for pcapng the interface's name.
+func TestWriterTshark(t *testing.T) {
+	_, errT := exec.LookPath("tshark")
+	_, errD := exec.LookPath("tcpdump")
+	testenv.Require(t, errT == nil && errD == nil, "tshark or tcpdump is not installed (apt-get install tshark tcpdump)")
+	frames, stamps := testFrames()
+	for _, ng := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(path, writeFrames(t, ng, frames, stamps), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var want strings.Builder
+		for i, f := range frames {
+			iface := ""
+			if ng {
+				iface = "veth7"
+			}
+			fmt.Fprintf(&want, "%d.%09d\t%d\t%d\t%s\n", stamps[i].Unix(), stamps[i].Nanosecond(), len(f)+i, len(f), iface)
+		}
+		out, err := exec.Command("tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.time_epoch",
+			"-e", "frame.len", "-e", "frame.cap_len", "-e", "frame.interface_name").Output()
+		if err != nil {
+			t.Fatalf("ng=%v: tshark -r: %v", ng, err)
+		}
+		if d := cmp.Diff(want.String(), string(out)); d != "" {
+			t.Errorf("ng=%v: tshark -r (-want +got):\n%s", ng, d)
+		}
+		out, err = exec.Command("tcpdump", "-nn", "-r", path).Output()
+		if n := strings.Count(string(out), "\n"); err != nil || n != len(frames) {
+			t.Errorf("ng=%v: tcpdump -r: %v, %d lines, want %d:\n%s", ng, err, n, len(frames), out)
+		}
+	}
 }
