@@ -175,7 +175,7 @@ func (r *FileReader) options(b []byte, fn func(code uint16, v []byte) error) err
 // same) or simple (wire length only; kept = the rest, up to interface 0's
 // snap length) packet block.
 func (r *FileReader) packet(typ uint32, b []byte) (FilePacket, error) {
-	var id, caplen, wire uint32
+	var id, wire uint32
 	var ts uint64
 	var data []byte
 	switch typ {
@@ -185,10 +185,9 @@ func (r *FileReader) packet(typ uint32, b []byte) (FilePacket, error) {
 		}
 		wire, data = r.order.Uint32(b), b[4:]
 		if len(r.ifaces) > 0 && r.ifaces[0].snap > 0 {
-			data = data[:min(len(data), int(r.ifaces[0].snap))]
+			data = data[:min(uint64(len(data)), uint64(r.ifaces[0].snap))]
 		}
-		data = data[:min(len(data), int(wire))]
-		caplen = uint32(len(data))
+		data = data[:min(uint64(len(data)), uint64(wire))]
 	default:
 		if len(b) < 20 {
 			return FilePacket{}, errors.New("pcapng packet block too short")
@@ -199,13 +198,14 @@ func (r *FileReader) packet(typ uint32, b []byte) (FilePacket, error) {
 			id = r.order.Uint32(b)
 		}
 		ts = uint64(r.order.Uint32(b[4:]))<<32 | uint64(r.order.Uint32(b[8:]))
-		caplen, wire = r.order.Uint32(b[12:]), r.order.Uint32(b[16:])
+		caplen := r.order.Uint32(b[12:])
+		wire = r.order.Uint32(b[16:])
 		if uint64(caplen) > uint64(len(b)-20) {
 			return FilePacket{}, fmt.Errorf("pcapng packet of %d bytes in a block of %d", caplen, len(b)+12)
 		}
 		data = b[20 : 20+caplen]
 	}
-	if int(id) >= len(r.ifaces) {
+	if uint64(id) >= uint64(len(r.ifaces)) {
 		return FilePacket{}, fmt.Errorf("pcapng packet on interface %d, which the section does not describe", id)
 	}
 	in := r.ifaces[id]
