@@ -25,7 +25,7 @@ type FileReader struct {
 	nano   bool      // pcap: stamps in nanoseconds
 	link   int       // pcap: the file's link type
 	ifaces []ngIface // pcapng: this section's interfaces
-	hdr    [28]byte
+	hdr    [24]byte
 	buf    []byte
 }
 
