@@ -15,16 +15,10 @@ import (
 // byte orders; the byte-order magic after the length says which one the
 // whole section uses. A new section forgets the interfaces of the last.
 func (r *FileReader) readSHB() error {
-	h := r.hdr[:12]
-	if _, err := io.ReadFull(r.r, h); err != nil {
+	h, err := r.r.Peek(12)
+	if err != nil {
 		return unexpected(err)
 	}
-	return r.section(h)
-}
-
-// section reads the rest of a section header block whose type, length and
-// byte-order magic are in h.
-func (r *FileReader) section(h []byte) error {
 	switch {
 	case binary.LittleEndian.Uint32(h[8:]) == ngByteOrderMagic:
 		r.order = binary.LittleEndian
@@ -33,61 +27,64 @@ func (r *FileReader) section(h []byte) error {
 	default:
 		return fmt.Errorf("pcapng section header: byte-order magic %08x, want 1a2b3c4d", binary.BigEndian.Uint32(h[8:]))
 	}
-	body, err := r.blockBody(r.order.Uint32(h[4:]), 12)
+	body, err := r.block(r.order.Uint32(h[4:]))
 	if err != nil {
 		return err
 	}
-	if len(body) < 12 {
+	if len(body) < 16 { // byte-order magic, version, section length
 		return errors.New("pcapng section header block too short")
 	}
-	if v := r.order.Uint16(body); v != 1 {
-		return fmt.Errorf("pcapng version %d.%d not supported (want 1.0)", v, r.order.Uint16(body[2:]))
+	if v := r.order.Uint16(body[4:]); v != 1 {
+		return fmt.Errorf("pcapng version %d.%d not supported (want 1.0)", v, r.order.Uint16(body[6:]))
 	}
 	r.ifaces = r.ifaces[:0]
 	return nil
 }
 
-// blockBody reads what follows a block's first `read` bytes up to its
-// trailing length, and returns it without that trailing length.
-func (r *FileReader) blockBody(total uint32, read int) ([]byte, error) {
-	if total%4 != 0 || total < uint32(read)+4 {
-		return nil, fmt.Errorf("pcapng block length %d is not a multiple of 4 of at least %d", total, read+4)
+// checkLength: a block's total length counts its 12 bytes of type and
+// lengths and is a multiple of 4.
+func checkLength(total uint32) error {
+	if total%4 != 0 || total < 12 {
+		return fmt.Errorf("pcapng block length %d is not a multiple of 4 of at least 12", total)
+	}
+	return nil
+}
+
+// block reads a whole block of the given total length and returns its
+// body, between the leading type and length and the trailing length.
+func (r *FileReader) block(total uint32) ([]byte, error) {
+	if err := checkLength(total); err != nil {
+		return nil, err
 	}
 	if total > maxNgBlock {
 		return nil, fmt.Errorf("pcapng block of %d bytes: more than a packet's block can be (%d)", total, maxNgBlock)
 	}
-	b, err := r.read(int(total) - read)
+	b, err := r.read(int(total))
 	if err != nil {
 		return nil, err
 	}
-	return b[:len(b)-4], nil
+	return b[8 : len(b)-4], nil
 }
 
-// nextNg reads blocks until a packet block.
+// nextNg reads blocks until a packet block. Each block's type and length
+// are peeked at first: a new section's header is read by readSHB, blocks
+// of no use here are skipped without being copied.
 func (r *FileReader) nextNg() (FilePacket, error) {
 	for {
-		h := r.hdr[:8]
-		if n, err := io.ReadFull(r.r, h[:4]); err != nil {
-			if n == 0 && errors.Is(err, io.EOF) {
+		h, err := r.r.Peek(8)
+		if err != nil {
+			if len(h) == 0 && errors.Is(err, io.EOF) {
 				return FilePacket{}, io.EOF
 			}
 			return FilePacket{}, unexpected(err)
 		}
-		if _, err := io.ReadFull(r.r, h[4:8]); err != nil {
-			return FilePacket{}, unexpected(err)
-		}
-		typ := r.order.Uint32(h)
-		if typ == ngSHB { // a new section, perhaps in the other byte order
-			if _, err := io.ReadFull(r.r, r.hdr[8:12]); err != nil {
-				return FilePacket{}, unexpected(err)
-			}
-			if err := r.section(r.hdr[:12]); err != nil {
+		typ, total := r.order.Uint32(h), r.order.Uint32(h[4:])
+		switch typ {
+		case ngSHB: // a new section, perhaps in the other byte order
+			if err := r.readSHB(); err != nil {
 				return FilePacket{}, err
 			}
 			continue
-		}
-		total := r.order.Uint32(h[4:])
-		switch typ {
 		case ngIDB, ngEPB, ngSPB, ngOPB:
 		default:
 			if err := r.skip(total); err != nil {
@@ -95,7 +92,7 @@ func (r *FileReader) nextNg() (FilePacket, error) {
 			}
 			continue
 		}
-		body, err := r.blockBody(total, 8)
+		body, err := r.block(total)
 		if err != nil {
 			return FilePacket{}, err
 		}
@@ -112,10 +109,10 @@ func (r *FileReader) nextNg() (FilePacket, error) {
 // skip discards a block the reader has no use for (statistics, name
 // resolution, custom blocks …) without keeping it.
 func (r *FileReader) skip(total uint32) error {
-	if total%4 != 0 || total < 12 {
-		return fmt.Errorf("pcapng block length %d is not a multiple of 4 of at least 12", total)
+	if err := checkLength(total); err != nil {
+		return err
 	}
-	if _, err := r.r.Discard(int(total) - 8); err != nil {
+	if _, err := r.r.Discard(int(total)); err != nil {
 		return unexpected(err)
 	}
 	return nil
@@ -241,21 +238,17 @@ func (u tsUnit) time(ts uint64, offset int64) time.Time {
 			ns = hi<<(64-k) | lo>>k
 		}
 	} else {
-		per := pow10(uint(u))
+		per := pow10[u]
 		sec, ns = ts/per, ts%per
 		if u <= 9 {
-			ns *= pow10(9 - uint(u))
+			ns *= pow10[9-u]
 		} else {
-			ns /= pow10(uint(u) - 9)
+			ns /= pow10[u-9]
 		}
 	}
 	return time.Unix(int64(sec)+offset, int64(ns)).UTC()
 }
 
-func pow10(n uint) uint64 {
-	p := uint64(1)
-	for range n {
-		p *= 10
-	}
-	return p
-}
+// pow10[n] is 10^n, up to the largest that fits a uint64.
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}

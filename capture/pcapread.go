@@ -128,28 +128,41 @@ func (r *FileReader) readPcapHeader() error {
 // nextPcap: each packet is seconds, sub-second units, kept length, wire
 // length, then the kept bytes.
 func (r *FileReader) nextPcap() (FilePacket, error) {
-	h := r.hdr[:16]
-	if _, err := io.ReadFull(r.r, h); err != nil {
-		return FilePacket{}, err // io.EOF only when no byte of the header is there
+	h, err := r.r.Peek(16)
+	if err != nil {
+		if len(h) == 0 && errors.Is(err, io.EOF) {
+			return FilePacket{}, io.EOF
+		}
+		return FilePacket{}, unexpected(err)
 	}
 	caplen, wire := r.order.Uint32(h[8:]), r.order.Uint32(h[12:])
 	if caplen > MaxFilePacket {
 		return FilePacket{}, fmt.Errorf("packet of %d bytes: more than any capture keeps (%d)", caplen, MaxFilePacket)
-	}
-	data, err := r.read(int(caplen))
-	if err != nil {
-		return FilePacket{}, err
 	}
 	frac := int64(r.order.Uint32(h[4:]))
 	if !r.nano {
 		frac *= 1000
 	}
 	t := time.Unix(int64(r.order.Uint32(h)), frac).UTC()
-	return FilePacket{Data: data, Time: t, WireLen: int(wire), LinkType: r.link}, nil
+	rec, err := r.read(16 + int(caplen))
+	if err != nil {
+		return FilePacket{}, err
+	}
+	return FilePacket{Data: rec[16:], Time: t, WireLen: int(wire), LinkType: r.link}, nil
 }
 
-// read returns the next n bytes in the reader's reused buffer.
+// read returns the next n bytes: in the bufio.Reader's own buffer when
+// they fit there (no copy; valid until the next read), else in the
+// reader's reused buffer.
 func (r *FileReader) read(n int) ([]byte, error) {
+	if n <= r.r.Size() {
+		b, err := r.r.Peek(n)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		_, _ = r.r.Discard(n) // cannot fail: Peek has n bytes buffered
+		return b, nil
+	}
 	if cap(r.buf) < n {
 		r.buf = make([]byte, n)
 	}
