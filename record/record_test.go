@@ -248,9 +248,65 @@ func TestAddTransition(t *testing.T) {
 		t.Fatalf("AddTransition: want true for the connection's socket, false for another")
 	}
 	b.Flush()
-	want := []record.State{{At: segs[3].Time, Side: record.Server, From: tcpstate.Established, To: tcpstate.FinWait1}}
+	// The first transition traced leaves ESTABLISHED: the socket was met
+	// in mid-life.
+	want := []record.State{{At: segs[3].Time, Side: record.Server, From: tcpstate.Established, To: tcpstate.FinWait1, Midlife: true}}
 	if d := cmp.Diff(want, got.States); d != "" {
 		t.Errorf("states (-want +got):\n%s", d)
+	}
+}
+
+// TestTransitionChain: each side's transitions form a chain; a link that
+// does not leave the state the previous one entered is a gap (events
+// lost), an inferred TIME-WAIT is no link, and a v4-mapped socket address
+// finds its IPv4 connection.
+func TestTransitionChain(t *testing.T) {
+	var got *record.Conn
+	b := &record.Builder{Done: func(c *record.Conn) { got = c }}
+	segs := rt.New(cli, srv).Handshake().Fin(0).Fin(1).Segs
+	for i := range segs {
+		b.Add(&segs[i])
+	}
+	mapped := func(s string) netip.AddrPort {
+		ap := netip.MustParseAddrPort(s)
+		return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
+	}
+	c, s := netip.MustParseAddrPort(cli), mapped(srv)
+	at := segs[0].Time
+	steps := []struct {
+		local, remote netip.AddrPort
+		from, to      tcpstate.State
+		inferred      bool
+		gap, midlife  bool
+	}{
+		{c, s, tcpstate.Close, tcpstate.SynSent, false, false, false},
+		{c, s, tcpstate.SynSent, tcpstate.Established, false, false, false},
+		{s, c, tcpstate.SynRecv, tcpstate.Established, false, false, false},
+		{c, s, tcpstate.FinWait2, tcpstate.Close, false, true, false}, // FIN-WAIT-1 → FIN-WAIT-2 lost
+		{c, s, tcpstate.FinWait2, tcpstate.TimeWait, true, false, false},
+		{s, c, tcpstate.LastAck, tcpstate.Close, false, true, false}, // ESTABLISHED → … → LAST-ACK lost
+	}
+	for i, st := range steps {
+		tr := trace.Transition{Time: at, Kind: trace.StateChange, Local: st.local, Remote: st.remote,
+			From: st.from, To: st.to, Inferred: st.inferred}
+		conn, rec, ok := b.Transition(tr)
+		if !ok || conn == nil {
+			t.Fatalf("step %d: not attached", i)
+		}
+		if rec.Gap != st.gap || rec.Midlife != st.midlife {
+			t.Errorf("step %d (%s → %s): gap %v midlife %v, want %v %v", i, st.from, st.to, rec.Gap, rec.Midlife, st.gap, st.midlife)
+		}
+	}
+	b.Flush()
+	if got == nil {
+		t.Fatal("no connection")
+	}
+	cs, ss := &got.Sides[record.Client], &got.Sides[record.Server]
+	if cs.State != tcpstate.Close || cs.StateGaps != 1 || ss.State != tcpstate.Close || ss.StateGaps != 1 || cs.Alive() {
+		t.Errorf("client %s (%d gaps), server %s (%d gaps): want CLOSE with one gap each", cs.State, cs.StateGaps, ss.State, ss.StateGaps)
+	}
+	if g := got.States[3]; g.Prev != tcpstate.Established {
+		t.Errorf("gap's Prev = %s, want ESTABLISHED (where the client's chain stood)", g.Prev)
 	}
 }
 

@@ -124,7 +124,7 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 		select {
 		case <-segs.ready:
 			for _, seg := range segs.take() {
-				s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
+				s.book.sawPacket(&seg)
 				latest = seg.Time
 				held = append(held, stamped{at: seg.Time, seg: &seg})
 			}
@@ -139,7 +139,7 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 		case err = <-errc:
 			err = endError(ctx, err)
 			for _, seg := range segs.take() {
-				s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
+				s.book.sawPacket(&seg)
 				held = append(held, stamped{at: seg.Time, seg: &seg})
 			}
 			_, ferr := s.release(held, time.Now().Add(time.Hour), o)
