@@ -44,7 +44,11 @@ func (s *captureSession) loopStates(ctx context.Context, o *captureOpts) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); errc <- s.readInto(rctx, segs) }()
 	defer func() { cancel(); wg.Wait() }()
-	err := s.merge(ctx, o, segs, errc, s.tr.Events())
+	var events <-chan trace.Transition // none with -explain alone
+	if s.tr != nil {
+		events = s.tr.Events()
+	}
+	err := s.merge(ctx, o, segs, errc, events)
 	return errors.Join(err, s.printUnfinished())
 }
 
@@ -124,7 +128,7 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 		select {
 		case <-segs.ready:
 			for _, seg := range segs.take() {
-				s.book.sawPacket(&seg)
+				s.sawPacket(&seg)
 				latest = seg.Time
 				held = append(held, stamped{at: seg.Time, seg: &seg})
 			}
@@ -135,11 +139,17 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 			}
 			held = append(held, stamped{at: t.Time, tr: &t})
 		case <-tick.C:
-			held, err = s.release(held, s.cutoff(segs.backlog(), latest), o)
+			cut := s.cutoff(segs.backlog(), latest)
+			held, err = s.release(held, cut, o)
+			if s.ex != nil {
+				// Capture time has reached cut: connections quiet
+				// since get their verdict even if no packet follows.
+				s.ex.rec.Advance(cut)
+			}
 		case err = <-errc:
 			err = endError(ctx, err)
 			for _, seg := range segs.take() {
-				s.book.sawPacket(&seg)
+				s.sawPacket(&seg)
 				held = append(held, stamped{at: seg.Time, seg: &seg})
 			}
 			_, ferr := s.release(held, time.Now().Add(time.Hour), o)
@@ -169,7 +179,7 @@ func (s *captureSession) lateTransitions(held []stamped, events <-chan trace.Tra
 		}
 	}
 	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
-	s.book.lookup(held)
+	s.lookup(held)
 	for _, it := range held {
 		if it.tr != nil && !it.at.After(s.at) {
 			if err := s.print(it); err != nil {
@@ -202,7 +212,7 @@ func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpt
 	for n < len(held) && held[n].at.Before(cutoff) {
 		n++
 	}
-	s.book.lookup(held[:n])
+	s.lookup(held[:n])
 	i := 0
 	for ; i < n && !s.reached(o); i++ {
 		if err := s.print(held[i]); err != nil {
@@ -210,6 +220,20 @@ func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpt
 		}
 	}
 	return held[i:], nil
+}
+
+// sawPacket tells the state book (with -states) that a segment came.
+func (s *captureSession) sawPacket(seg *capture.Segment) {
+	if s.book != nil {
+		s.book.sawPacket(seg)
+	}
+}
+
+// lookup settles whose sockets the transitions about to be printed are.
+func (s *captureSession) lookup(items []stamped) {
+	if s.book != nil {
+		s.book.lookup(items)
+	}
 }
 
 func (s *captureSession) print(it stamped) error {
@@ -230,7 +254,7 @@ func (s *captureSession) print(it stamped) error {
 // transition left them alive but that are gone now: their end was among
 // the lost events.
 func (s *captureSession) printUnfinished() error {
-	if s.tr.Lost() == 0 || !s.printing { // -w -: stdout is the pcap
+	if s.tr == nil || s.tr.Lost() == 0 || !s.printing { // -w -: stdout is the pcap
 		return nil
 	}
 	lines, err := s.book.unfinished(time.Now())
