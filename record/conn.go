@@ -79,6 +79,7 @@ type Side struct {
 	nextAt           time.Time
 	hiData           uint32 // relative: one past the highest data byte sent
 	acked            uint32 // relative: highest ack received for this side's numbers
+	ackAbs           int64  // that ack minus the first data byte, not wrapping
 	ackKnown, winSet bool
 	rawWin           uint16
 	wscale           int8 // -1: no window-scale option in this side's SYN

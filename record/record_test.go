@@ -78,6 +78,29 @@ func TestSequenceSpace(t *testing.T) {
 	}
 }
 
+// TestBytesPastWrap: a transfer of 5 GiB crosses the 32-bit sequence
+// space; its byte counts go on (they are counted by advance, not as the
+// highest number minus the first), and the acknowledged bytes with them.
+func TestBytesPastWrap(t *testing.T) {
+	c := rt.New(cli, srv).Handshake()
+	const chunk = 1 << 30
+	seq, ack := uint32(1001), uint32(500001) // after the handshake (recordtest's ISNs 1000 and 500000)
+	segs := c.Segs
+	for range 5 {
+		d := capture.Segment{Proto: capture.TCP, Src: c.Addr[0], Dst: c.Addr[1], Flags: capture.ACK, Seq: seq, Ack: ack, Len: chunk, Win: 512}
+		seq += chunk
+		a := capture.Segment{Proto: capture.TCP, Src: c.Addr[1], Dst: c.Addr[0], Flags: capture.ACK, Seq: ack, Ack: seq, Win: 512}
+		segs = append(segs, d, a)
+	}
+	for i := range segs[3:] {
+		segs[3+i].Time = segs[2].Time.Add(time.Duration(i+1) * time.Second)
+	}
+	r := one(t, segs)
+	if sd := r.Sides[record.Client]; sd.Bytes != 5*chunk || sd.Acked != 5*chunk {
+		t.Errorf("client sent %d bytes, %d acked; want %d and %d", sd.Bytes, sd.Acked, int64(5*chunk), int64(5*chunk))
+	}
+}
+
 // TestRetransmissions: data, SYN and FIN sent again count; a keep-alive
 // and a reordered segment do not.
 func TestRetransmissions(t *testing.T) {
@@ -192,6 +215,31 @@ func TestStreaming(t *testing.T) {
 	b.Flush()
 	if d := cmp.Diff([]int{1, 2, 3}, done); d != "" {
 		t.Errorf("handed over (-want +got):\n%s", d)
+	}
+}
+
+// TestAdvance: on a live capture's clock a finished connection is handed
+// over once Linger has passed, with no packet after it; a connection still
+// open is not, and an earlier stamp changes nothing.
+func TestAdvance(t *testing.T) {
+	var done []int
+	b := &record.Builder{Linger: time.Second, Done: func(c *record.Conn) { done = append(done, c.ID) }}
+	open := rt.New("10.0.0.3:40001", srv).Handshake().Segs
+	closed := rt.New(cli, srv).Handshake().Rst(1).Segs
+	for _, segs := range [][]capture.Segment{open, closed} {
+		for i := range segs {
+			b.Add(&segs[i])
+		}
+	}
+	last := closed[len(closed)-1].Time
+	b.Advance(last.Add(999 * time.Millisecond))
+	b.Advance(last) // back in time: ignored
+	if len(done) != 0 {
+		t.Fatalf("handed over %v before Linger passed", done)
+	}
+	b.Advance(last.Add(time.Second))
+	if d := cmp.Diff([]int{2}, done); d != "" || b.Open() != 1 {
+		t.Errorf("handed over (-want +got):\n%s; %d open, want 1", d, b.Open())
 	}
 }
 
