@@ -139,6 +139,13 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 			}
 			held = append(held, stamped{at: t.Time, tr: &t})
 		case <-tick.C:
+			// Transitions already delivered go in before anything is
+			// released: select picks among ready cases at random, and
+			// after the merger was kept off the CPU for longer than
+			// statesHold (a loaded machine), the tick could otherwise
+			// release packets stamped after transitions still waiting
+			// in the channel.
+			held, events = drainEvents(held, events)
 			cut := s.cutoff(segs.backlog(), latest)
 			held, err = s.release(held, cut, o)
 			if s.ex != nil {
@@ -160,6 +167,21 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 		}
 	}
 	return s.lateTransitions(held, events)
+}
+
+// drainEvents moves the transitions waiting in events into held, without
+// blocking: those buffered now (the channel holds 4096), so that a tracer
+// that keeps sending cannot hold the merger here. It returns nil for
+// events once the tracer has stopped.
+func drainEvents(held []stamped, events <-chan trace.Transition) ([]stamped, <-chan trace.Transition) {
+	for n := len(events); n > 0; n-- {
+		t, ok := <-events
+		if !ok {
+			return held, nil
+		}
+		held = append(held, stamped{at: t.Time, tr: &t})
+	}
+	return held, events
 }
 
 // lateTransitions prints, after -c packets, the transitions stamped before
