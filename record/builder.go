@@ -29,6 +29,11 @@ type Builder struct {
 	Keep func(id int) bool
 	// Linger overrides DefaultLinger when positive.
 	Linger time.Duration
+	// Idle, when positive, also hands over a connection not finished but
+	// quiet for Idle of capture time (Conn.Expired): a long live capture
+	// that missed a connection's end (packets dropped) must not keep it
+	// forever. Zero: never, as a file's long-lived connections stay whole.
+	Idle time.Duration
 
 	conns  map[key]*Conn
 	nextID int
@@ -38,7 +43,12 @@ type Builder struct {
 	// Linger.
 	finished []queued
 	head     int // b.finished[:head] are handed over
+	adds     int // segments since the last idle sweep
 }
+
+// idleSweepEvery: the idle sweep looks at every connection, so it runs
+// once per this many segments (O(1) amortised per segment).
+const idleSweepEvery = 4096
 
 type queued struct {
 	k key
@@ -84,6 +94,22 @@ func (b *Builder) Add(s *capture.Segment) {
 	}
 	b.now = s.Time
 	b.sweep()
+	if b.adds++; b.Idle > 0 && b.adds >= idleSweepEvery {
+		b.adds = 0
+		b.sweepIdle()
+	}
+}
+
+// sweepIdle hands over the connections not finished and quiet for Idle.
+func (b *Builder) sweepIdle() {
+	var ks []key
+	for k, c := range b.conns {
+		if !c.Finished() && b.now.Sub(c.Last) >= b.Idle {
+			c.Expired = true
+			ks = append(ks, k)
+		}
+	}
+	b.finishAll(ks)
 }
 
 // reused: a new SYN on the pair of a finished connection, with another

@@ -26,6 +26,7 @@ type Conn struct {
 	SynAck      bool      // the server answered the SYN with SYN-ACK
 	SynAckedAt  time.Time // when the client's ACK completed the handshake
 	AtEnd       bool      // still tracked when the capture ended (Builder.Flush)
+	Expired     bool      // not finished, handed over after Builder.Idle without packets
 	// Closer is the side that sent the first FIN or RST, -1 when none did.
 	Closer int
 	// ZeroWindowAtClose: a side's last advertised window was 0 when the

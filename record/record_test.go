@@ -243,6 +243,35 @@ func TestAdvance(t *testing.T) {
 	}
 }
 
+// TestIdle: with Idle set, a connection whose end never came is handed
+// over (Expired) once quiet for that long, while another keeps sending;
+// without Idle it stays.
+func TestIdle(t *testing.T) {
+	for _, idle := range []time.Duration{0, time.Minute} {
+		var expired []int
+		b := &record.Builder{Idle: idle, Done: func(c *record.Conn) {
+			if c.Expired {
+				expired = append(expired, c.ID)
+			}
+		}}
+		quiet := rt.New(cli, srv).Handshake().Data(0, "hi").Segs
+		for i := range quiet {
+			b.Add(&quiet[i])
+		}
+		busy := rt.New("10.0.0.3:40001", srv).Handshake()
+		for range 5000 {
+			busy.Gap(30 * time.Millisecond).Data(0, "x") // 150 s in all
+		}
+		for i := range busy.Segs {
+			b.Add(&busy.Segs[i])
+		}
+		want := map[time.Duration][]int{0: nil, time.Minute: {1}}[idle]
+		if d := cmp.Diff(want, expired); d != "" || b.Open() != 2-len(want) {
+			t.Errorf("Idle %v: expired (-want +got):\n%s; %d open", idle, d, b.Open())
+		}
+	}
+}
+
 func TestReadFile(t *testing.T) {
 	segs := rt.New(cli, srv).Handshake().Data(0, "hello").Fin(0).Fin(1).Ack(0).Segs
 	segs6 := rt.New("[2001:db8::1]:40000", "[2001:db8::2]:443").Handshake().Rst(1).Segs

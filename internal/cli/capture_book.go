@@ -78,7 +78,9 @@ const (
 func newStateBook(nsfd int, ports []uint16) *stateBook {
 	b := &stateBook{nsfd: nsfd, ports: ports, verdict: map[connKey]verdict{},
 		loose: map[sockKey]tcpstate.State{}, marked: map[sockKey]bool{}}
-	b.rec = &record.Builder{Done: b.handedOver}
+	// Idle: a connection whose end the capture missed (dropped packets)
+	// is let go after bookForget, as a verdict is.
+	b.rec = &record.Builder{Done: b.handedOver, Idle: bookForget}
 	return b
 }
 
@@ -107,11 +109,20 @@ func (b *stateBook) sawPacket(seg *capture.Segment) {
 }
 
 // handedOver keeps the sockets of a connection the Builder is done with
-// whose chain left them alive.
+// whose chain left them alive. Those of a connection let go while open
+// (Expired) go on in loose, where their later transitions continue the
+// chain and a CLOSE ends it.
 func (b *stateBook) handedOver(c *record.Conn) {
 	for i := range c.Sides {
-		if sd := &c.Sides[i]; sd.Alive() {
-			b.ended = append(b.ended, sockEnd{sockKey{sd.Addr, c.Sides[record.Peer(i)].Addr}, sd.State})
+		sd := &c.Sides[i]
+		if !sd.Alive() {
+			continue
+		}
+		sk := sockKey{sd.Addr, c.Sides[record.Peer(i)].Addr}
+		if c.Expired {
+			b.loose[sk] = sd.State
+		} else {
+			b.ended = append(b.ended, sockEnd{sk, sd.State})
 		}
 	}
 }
