@@ -260,7 +260,7 @@ func TestIdle(t *testing.T) {
 		}
 		busy := rt.New("10.0.0.3:40001", srv).Handshake()
 		for range 5000 {
-			busy.Gap(30 * time.Millisecond).Data(0, "x") // 150 s in all
+			busy.Gap(30*time.Millisecond).Data(0, "x") // 150 s in all
 		}
 		for i := range busy.Segs {
 			b.Add(&busy.Segs[i])
