@@ -174,7 +174,6 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 		if s.tr, err = trace.Start(ctx, cfg); err != nil {
 			return errors.Join(traceError(err), out.finish(true, capture.Stats{}))
 		}
-		defer s.tr.Close()
 		s.book, s.stateBufKB = newStateBook(nsFD(ns), o.ports), o.stateBuf
 		s.book.seed()
 	}
@@ -187,6 +186,13 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	s.summary()
 	if s.ex != nil && err == nil {
 		err = s.ex.finish(s.n)
+	}
+	if s.tr != nil {
+		// A tracer that cannot remove its tracefs instance leaves state
+		// behind on the machine: that is worth a line.
+		if cerr := s.tr.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("capture: -states: %w", cerr))
+		}
 	}
 	return errors.Join(err, out.finish(err != nil, s.stats()))
 }
