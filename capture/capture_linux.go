@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,7 +17,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
-	vnetns "github.com/vishvananda/netns"
+	"github.com/tcpteardown/teardown/internal/netns"
 	"golang.org/x/net/bpf"
 )
 
@@ -55,35 +54,13 @@ func open(c *Config) (source, error) {
 		return openHere(c)
 	}
 	var src source
-	err := inNetNS(c.NetNS, func() (err error) {
+	// The packet socket is created on a throw-away thread inside the
+	// namespace (internal/netns: the one safe way) and keeps it for life.
+	err := netns.DoFD(c.NetNS, func() (err error) {
 		src, err = openHere(c)
 		return err
 	})
 	return src, err
-}
-
-// inNetNS runs fn on a locked OS thread moved into the namespace nsfd, and
-// moves the thread back after. If that fails the thread stays locked, so
-// the runtime retires it instead of reusing a thread in the wrong
-// namespace.
-func inNetNS(nsfd int, fn func() error) error {
-	runtime.LockOSThread()
-	orig, err := vnetns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("network namespace: %w", err)
-	}
-	defer orig.Close()
-	if err := vnetns.Set(vnetns.NsHandle(nsfd)); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("enter network namespace: %w", err)
-	}
-	ferr := fn()
-	if err := vnetns.Set(orig); err != nil {
-		return errors.Join(ferr, fmt.Errorf("leave network namespace: %w", err))
-	}
-	runtime.UnlockOSThread()
-	return ferr
 }
 
 // anyInterface is tcpdump's name for all interfaces at once.

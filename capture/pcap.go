@@ -2,24 +2,27 @@ package capture
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Writer writes captured segments to a pcap or pcapng file that tcpdump -r
 // and Wireshark read. Frames are Ethernet (lo included: its frames carry
 // zero MACs). pcap files use nanosecond stamps (magic a1b23c4d), keeping
-// the kernel's full precision.
+// the kernel's full precision; pcapng files say so with if_tsresol 9.
+//
+// The formats are those of draft-ietf-opsawg-pcap (a 24-byte file header,
+// then a 16-byte header before each packet) and draft-ietf-opsawg-pcapng
+// (blocks: see pcapng.go). Both are written little-endian.
 type Writer struct {
-	buf *bufio.Writer // pcap only: pcapgo's NgWriter buffers itself
-	pw  *pcapgo.Writer
-	ngw *pcapgo.NgWriter
+	buf *bufio.Writer
+	ng  bool
+	blk []byte // pcapng: the block being built, reused
+	hdr [16]byte
 }
 
 // NewWriter writes the file header (pcapng when ng is true) and flushes it
@@ -38,6 +41,25 @@ type FileInfo struct {
 	SnapLen   int    // default DefaultSnapLen
 }
 
+// Link types (the LINKTYPE_ values of the tcpdump.org registry,
+// draft-ietf-opsawg-pcaplinktype).
+const (
+	LinkNull     = 0   // BSD loopback: 4-byte address family in host order
+	LinkEthernet = 1   // what AF_PACKET gives on lo and Ethernet devices
+	LinkRawOld   = 12  // raw IP as OpenBSD numbers it (DLT_RAW)
+	LinkRaw      = 101 // raw IP, version in the first nibble
+	LinkLoop     = 108 // OpenBSD loopback: the family in network order
+	LinkLinuxSLL = 113 // Linux "cooked" v1, 16 bytes (tcpdump -i any)
+	LinkIPv4     = 228
+	LinkIPv6     = 229
+	LinkSLL2     = 276 // Linux "cooked" v2, 20 bytes (libpcap ≥ 1.10)
+)
+
+const (
+	pcapMagicMicro = 0xa1b2c3d4 // stamps in microseconds
+	pcapMagicNano  = 0xa1b23c4d // stamps in nanoseconds
+)
+
 // NewFileWriter is NewWriter with the interface's name and snap length in
 // the file's headers.
 func NewFileWriter(w io.Writer, fi *FileInfo) (*Writer, error) {
@@ -48,28 +70,53 @@ func NewFileWriter(w io.Writer, fi *FileInfo) (*Writer, error) {
 	if fi.SnapLen > 0 {
 		snap = fi.SnapLen
 	}
+	wr := &Writer{buf: bufio.NewWriterSize(w, 64<<10), ng: fi.PcapNG}
+	what := "pcap"
 	if fi.PcapNG {
-		intf := pcapgo.DefaultNgInterface
-		intf.Name, intf.LinkType, intf.SnapLength = iface, layers.LinkTypeEthernet, uint32(snap)
-		ngw, err := pcapgo.NewNgWriterInterface(w, intf, pcapgo.DefaultNgWriterOptions)
-		if err == nil {
-			err = ngw.Flush()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("capture: write pcapng header: %w", err)
-		}
-		return &Writer{ngw: ngw}, nil
+		what = "pcapng"
+		wr.writeNgHeader(iface, uint32(snap))
+	} else {
+		wr.writePcapHeader(uint32(snap))
 	}
-	buf := bufio.NewWriterSize(w, 64<<10)
-	pw := pcapgo.NewWriterNanos(buf)
-	err := pw.WriteFileHeader(uint32(snap), layers.LinkTypeEthernet)
-	if err == nil {
-		err = buf.Flush()
+	if err := wr.buf.Flush(); err != nil {
+		return nil, fmt.Errorf("capture: write %s header: %w", what, err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("capture: write pcap header: %w", err)
-	}
-	return &Writer{buf: buf, pw: pw}, nil
+	return wr, nil
+}
+
+// writePcapHeader: magic, version 2.4, two zero fields (thiszone and
+// sigfigs, unused), snap length, link type.
+func (w *Writer) writePcapHeader(snap uint32) {
+	var h [24]byte
+	le := binary.LittleEndian
+	le.PutUint32(h[0:], pcapMagicNano)
+	le.PutUint16(h[4:], 2)
+	le.PutUint16(h[6:], 4)
+	le.PutUint32(h[16:], snap)
+	le.PutUint32(h[20:], LinkEthernet)
+	_ = w.put(h[:]) // bufio.Writer keeps the error: NewFileWriter's Flush reports it
+}
+
+// writeNgHeader: one section (unknown length, -1) naming the writer, and
+// one Ethernet interface with its name, snap length and nanosecond stamps.
+func (w *Writer) writeNgHeader(iface string, snap uint32) {
+	k := newNgBlock(w.blk, ngSHB)
+	k.u32(ngByteOrderMagic)
+	k.u16(1) // version 1.0
+	k.u16(0)
+	k.u64(^uint64(0)) // section length not given
+	k.opt(optSHBOS, []byte(runtime.GOOS))
+	k.opt(optSHBAppl, []byte("teardown"))
+	_ = w.put(k.done(true)) // bufio.Writer keeps the error: NewFileWriter's Flush reports it
+
+	k = newNgBlock(k.b, ngIDB)
+	k.u16(LinkEthernet)
+	k.u16(0)
+	k.u32(snap)
+	k.opt(optIfName, []byte(iface))
+	k.opt(optIfTsresol, []byte{9})
+	_ = w.put(k.done(true)) // bufio.Writer keeps the error: NewFileWriter's Flush reports it
+	w.blk = k.b
 }
 
 // errNoFrame: only segments from a live capture (or Decode) carry the frame.
@@ -80,12 +127,35 @@ func (w *Writer) Write(s Segment) error {
 	if len(s.Raw) == 0 {
 		return errNoFrame
 	}
-	ci := gopacket.CaptureInfo{Timestamp: s.Time, CaptureLength: len(s.Raw), Length: max(s.WireLen, len(s.Raw))}
+	return w.packet(s.Time, s.Raw, s.WireLen)
+}
+
+// WriteFrame appends an undecoded frame (Capture.NextFrame).
+func (w *Writer) WriteFrame(f Frame) error {
+	return w.packet(f.Time, f.Data, f.WireLen)
+}
+
+// packet writes one packet record (pcap) or enhanced packet block (pcapng,
+// interface 0). The length on the wire is never below what was kept.
+func (w *Writer) packet(t time.Time, data []byte, wire int) error {
+	wire = max(wire, len(data))
 	var err error
-	if w.ngw != nil {
-		err = w.ngw.WritePacket(ci, s.Raw)
+	if w.ng {
+		k := newNgBlock(w.blk, ngEPB)
+		k.u32(0)
+		k.stamp(t)
+		k.u32(uint32(len(data)))
+		k.u32(uint32(wire))
+		k.bytes(data)
+		w.blk = k.b
+		err = w.put(k.done(false))
 	} else {
-		err = w.pw.WritePacket(ci, s.Raw)
+		le := binary.LittleEndian
+		le.PutUint32(w.hdr[0:], uint32(t.Unix()))
+		le.PutUint32(w.hdr[4:], uint32(t.Nanosecond()))
+		le.PutUint32(w.hdr[8:], uint32(len(data)))
+		le.PutUint32(w.hdr[12:], uint32(wire))
+		err = w.put(w.hdr[:], data)
 	}
 	if err != nil {
 		return fmt.Errorf("capture: write: %w", err)
@@ -93,30 +163,20 @@ func (w *Writer) Write(s Segment) error {
 	return nil
 }
 
-// WriteFrame appends an undecoded frame (Capture.NextFrame).
-func (w *Writer) WriteFrame(f Frame) error {
-	ci := gopacket.CaptureInfo{Timestamp: f.Time, CaptureLength: len(f.Data), Length: max(f.WireLen, len(f.Data))}
-	var err error
-	if w.ngw != nil {
-		err = w.ngw.WritePacket(ci, f.Data)
-	} else {
-		err = w.pw.WritePacket(ci, f.Data)
-	}
-	if err != nil {
-		return fmt.Errorf("capture: write: %w", err)
+// put writes parts to the buffer; bufio.Writer keeps its first error, so
+// one returned here is the first of the writer's life.
+func (w *Writer) put(parts ...[]byte) error {
+	for _, p := range parts {
+		if _, err := w.buf.Write(p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // Flush pushes buffered packets to the underlying writer.
 func (w *Writer) Flush() error {
-	var err error
-	if w.ngw != nil {
-		err = w.ngw.Flush()
-	} else {
-		err = w.buf.Flush()
-	}
-	if err != nil {
+	if err := w.buf.Flush(); err != nil {
 		return fmt.Errorf("capture: flush: %w", err)
 	}
 	return nil
@@ -127,12 +187,18 @@ func (w *Writer) Flush() error {
 // end), as tcpdump does when it stops. A pcap file has no place for them:
 // nothing is written.
 func (w *Writer) WriteStats(start, end time.Time, st Stats) error {
-	if w.ngw == nil {
+	if !w.ng {
 		return nil
 	}
-	err := w.ngw.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{LastUpdate: end, StartTime: start, EndTime: end,
-		PacketsReceived: st.Packets, PacketsDropped: st.Drops})
-	if err != nil {
+	k := newNgBlock(w.blk, ngISB)
+	k.u32(0) // interface 0
+	k.stamp(end)
+	k.opt(optISBStart, stampOpt(start))
+	k.opt(optISBEnd, stampOpt(end))
+	k.opt(optISBIfRecv, le64(st.Packets))
+	k.opt(optISBIfDrop, le64(st.Drops))
+	w.blk = k.b
+	if err := w.put(k.done(true)); err != nil {
 		return fmt.Errorf("capture: write statistics: %w", err)
 	}
 	return nil

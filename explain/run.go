@@ -31,6 +31,7 @@ type Config struct {
 type Summary struct {
 	File      record.FileStats
 	Truncated bool
+	Listed    int // lines a live Stream printed as connections ended (it keeps no Lines)
 	Endings   map[string]int
 	Conns     int
 	Lines     []Diagnosis // with Verbose every connection, else those that did not end cleanly

@@ -58,7 +58,8 @@ func (o *output) finish(s *Summary) error {
 	if s.Unlisted > 0 {
 		o.printf("%s\n", pick(zh, fmt.Sprintf("(%d more not listed: narrow with -port, or use -json)", s.Unlisted), fmt.Sprintf("（另有 %d 个未列出：用 -port 缩小范围，或用 -json）", s.Unlisted)))
 	}
-	if hidden := s.Conns - len(s.Lines) - s.Unlisted; hidden > 0 && len(s.Lines) > 0 {
+	listed := len(s.Lines) + s.Listed
+	if hidden := s.Conns - listed - s.Unlisted; hidden > 0 && listed > 0 {
 		o.printf("%s\n", pick(zh, fmt.Sprintf("(%d connections closed cleanly: -v lists them)", hidden), fmt.Sprintf("（另有 %d 个连接正常关闭：-v 列出）", hidden)))
 	}
 	return o.err

@@ -29,6 +29,11 @@ type Builder struct {
 	Keep func(id int) bool
 	// Linger overrides DefaultLinger when positive.
 	Linger time.Duration
+	// Idle, when positive, also hands over a connection not finished but
+	// quiet for Idle of capture time (Conn.Expired): a long live capture
+	// that missed a connection's end (packets dropped) must not keep it
+	// forever. Zero: never, as a file's long-lived connections stay whole.
+	Idle time.Duration
 
 	conns  map[key]*Conn
 	nextID int
@@ -38,7 +43,12 @@ type Builder struct {
 	// Linger.
 	finished []queued
 	head     int // b.finished[:head] are handed over
+	adds     int // segments since the last idle sweep
 }
+
+// idleSweepEvery: the idle sweep looks at every connection, so it runs
+// once per this many segments (O(1) amortised per segment).
+const idleSweepEvery = 4096
 
 type queued struct {
 	k key
@@ -84,6 +94,22 @@ func (b *Builder) Add(s *capture.Segment) {
 	}
 	b.now = s.Time
 	b.sweep()
+	if b.adds++; b.Idle > 0 && b.adds >= idleSweepEvery {
+		b.adds = 0
+		b.sweepIdle()
+	}
+}
+
+// sweepIdle hands over the connections not finished and quiet for Idle.
+func (b *Builder) sweepIdle() {
+	var ks []key
+	for k, c := range b.conns {
+		if !c.Finished() && b.now.Sub(c.Last) >= b.Idle {
+			c.Expired = true
+			ks = append(ks, k)
+		}
+	}
+	b.finishAll(ks)
 }
 
 // reused: a new SYN on the pair of a finished connection, with another
@@ -214,17 +240,61 @@ func (b *Builder) Open() int { return len(b.conns) }
 // socket (by its local and remote address), when that connection is
 // tracked; it reports whether it was.
 func (b *Builder) AddTransition(t trace.Transition) bool {
+	_, _, ok := b.Transition(t)
+	return ok
+}
+
+// Transition is AddTransition that also returns the connection and the
+// state as recorded, with its chain checked (State.Gap, State.Midlife).
+// The socket's addresses are compared as the wire shows them: an IPv6
+// socket talking to an IPv4 peer has v4-mapped addresses (::ffff:a.b.c.d)
+// while its packets carry plain IPv4 ones.
+func (b *Builder) Transition(t trace.Transition) (*Conn, State, bool) {
 	if t.Kind != trace.StateChange {
-		return false
+		return nil, State{}, false
 	}
-	c := b.conns[keyOf(t.Local, t.Remote)]
+	local, remote := Unmap(t.Local), Unmap(t.Remote)
+	c := b.conns[keyOf(local, remote)]
 	if c == nil {
-		return false
+		return nil, State{}, false
 	}
 	side := Client
-	if t.Local != c.Sides[Client].Addr {
+	if local != c.Sides[Client].Addr {
 		side = Server
 	}
-	c.States = append(c.States, State{At: t.Time, Side: side, From: t.From, To: t.To, Inferred: t.Inferred})
-	return true
+	st := State{At: t.Time, Side: side, From: t.From, To: t.To, Inferred: t.Inferred}
+	c.Sides[side].Chain(&st)
+	c.States = append(c.States, st)
+	return c, st, true
+}
+
+// Unmap returns ap with a v4-mapped address as plain IPv4.
+func Unmap(ap netip.AddrPort) netip.AddrPort {
+	if !ap.IsValid() || !ap.Addr().Is4In6() {
+		return ap
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// Lookup returns the tracked connection between x and y (either order,
+// v4-mapped addresses as IPv4), or nil.
+func (b *Builder) Lookup(x, y netip.AddrPort) *Conn {
+	return b.conns[keyOf(Unmap(x), Unmap(y))]
+}
+
+// Each calls fn for every connection still tracked, in no fixed order.
+func (b *Builder) Each(fn func(*Conn)) {
+	for _, c := range b.conns {
+		fn(c)
+	}
+}
+
+// Advance tells the Builder that capture time has reached now although no
+// segment came (a live capture's clock): the finished connections quiet for
+// Linger are handed over. A stamp earlier than the last one changes nothing.
+func (b *Builder) Advance(now time.Time) {
+	if now.After(b.now) {
+		b.now = now
+	}
+	b.sweep()
 }

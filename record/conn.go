@@ -26,6 +26,7 @@ type Conn struct {
 	SynAck      bool      // the server answered the SYN with SYN-ACK
 	SynAckedAt  time.Time // when the client's ACK completed the handshake
 	AtEnd       bool      // still tracked when the capture ended (Builder.Flush)
+	Expired     bool      // not finished, handed over after Builder.Idle without packets
 	// Closer is the side that sent the first FIN or RST, -1 when none did.
 	Closer int
 	// ZeroWindowAtClose: a side's last advertised window was 0 when the
@@ -65,6 +66,13 @@ type Side struct {
 	// FIN: into a half-closed (or closed) connection.
 	DataAfterPeerFIN   int64
 	DataAfterPeerFINAt time.Time
+	// Traced: a state transition of this side's socket was attached
+	// (Builder.Transition); State is where the last one left it (inferred
+	// TIME-WAITs aside), and StateGaps counts the transitions whose chain
+	// was broken (State.Gap).
+	Traced    bool
+	State     tcpstate.State
+	StateGaps int
 
 	known, began     bool   // ISN set; a SYN, FIN or data byte sent
 	dataStart        uint32 // relative number of the first data byte (1 after a SYN)
@@ -72,6 +80,7 @@ type Side struct {
 	nextAt           time.Time
 	hiData           uint32 // relative: one past the highest data byte sent
 	acked            uint32 // relative: highest ack received for this side's numbers
+	ackAbs           int64  // that ack minus the first data byte, not wrapping
 	ackKnown, winSet bool
 	rawWin           uint16
 	wscale           int8 // -1: no window-scale option in this side's SYN
@@ -103,7 +112,49 @@ type State struct {
 	Side     int
 	From, To tcpstate.State
 	Inferred bool
+	// Gap: the transition does not leave the state the side's previous one
+	// entered. Every state change names the state it leaves, so a socket's
+	// transitions form a chain; a broken link means the kernel dropped the
+	// events in between (trace buffer full).
+	Gap bool
+	// Prev is, with Gap, the state the side's previous transition entered.
+	Prev tcpstate.State
+	// Midlife: the side's first transition leaves a state a socket reaches
+	// only through others. Either tracing began during the socket's life or
+	// its first events were lost; only the tracer's loss count can tell.
+	Midlife bool
 }
+
+// Chain checks st against the side's previous transition, marks Gap or
+// Midlife, and advances the side's state (Builder.Transition does it for
+// the connections it tracks; a socket without one, such as a listener, can
+// keep a Side of its own). An inferred TIME-WAIT is not a link: the tracer derives it
+// from the chain itself, after the kernel's own FIN-WAIT-2 or CLOSING →
+// CLOSE (trace.Inferrer).
+func (sd *Side) Chain(st *State) {
+	if st.Inferred {
+		return
+	}
+	switch {
+	case sd.Traced && sd.State != st.From:
+		st.Gap, st.Prev = true, sd.State
+		sd.StateGaps++
+	case !sd.Traced && !StartState(st.From):
+		st.Midlife = true
+	}
+	sd.Traced, sd.State = true, st.To
+}
+
+// StartState reports whether a socket's first transition can leave s: a
+// new socket is CLOSE; a passive open's child is cloned from the listener
+// (LISTEN) in SYN-RECV, or NEW-SYN-RECV for the request socket.
+func StartState(s tcpstate.State) bool {
+	return s == tcpstate.Close || s == tcpstate.Listen || s == tcpstate.SynRecv || s == tcpstate.NewSynRecv
+}
+
+// Alive reports whether the side's last traced transition left its socket
+// in a state other than CLOSE: more transitions are due.
+func (sd *Side) Alive() bool { return sd.Traced && sd.State != tcpstate.Close }
 
 // Unacked is the number of payload bytes the side sent that the peer never
 // acknowledged.

@@ -12,6 +12,8 @@ import (
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/record"
 	rt "github.com/tcpteardown/teardown/record/recordtest"
+	"github.com/tcpteardown/teardown/tcpstate"
+	"github.com/tcpteardown/teardown/trace"
 )
 
 // FuzzReadFile: any bytes, as a pcap or pcapng file, are read without a
@@ -46,7 +48,9 @@ func FuzzReadFile(f *testing.F) {
 
 // FuzzBuilder: any sequence of segments (each 12 bytes of input: side,
 // flags, seq, ack, length, window, time step) between two pairs of
-// addresses keeps the Builder's invariants.
+// addresses, with a state transition of the sender's socket after each
+// (its states from the flags byte, which makes broken chains), keeps the
+// Builder's invariants.
 func FuzzBuilder(f *testing.F) {
 	f.Add([]byte("\x00\x02\x00\x00\x00\x01\x00\x00\x00\x00\x00\x10"))
 	f.Add(bytes.Repeat([]byte("\x01\x11\xff\xff\xff\xf0\x00\x00\x00\x05\x03\x00"), 5))
@@ -74,6 +78,14 @@ func FuzzBuilder(f *testing.F) {
 				Seq: binary.BigEndian.Uint32(r[2:]), Ack: binary.BigEndian.Uint32(r[6:]), Len: int(r[10]) * 100, Win: uint16(r[10])}
 			b.Add(&s)
 			total++
+			tr := trace.Transition{Time: now, Kind: trace.StateChange, Local: src, Remote: dst,
+				From: tcpstate.State(r[1] % 13), To: tcpstate.State(r[11] % 13)}
+			if c, st, ok := b.Transition(tr); ok {
+				sd := &c.Sides[st.Side]
+				if sd.Addr != src || sd.State != tr.To || (st.Gap && st.Prev == tr.From) {
+					t.Fatalf("transition %v joined side %v in %s (gap %v after %s)", tr, sd.Addr, sd.State, st.Gap, st.Prev)
+				}
+			}
 		}
 		b.Flush()
 		if seen != total || b.Open() != 0 {

@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"github.com/tcpteardown/teardown/capture"
 )
 
@@ -26,15 +22,11 @@ type FileStats struct {
 	Format    string
 }
 
-// packetSource is what pcapgo's two readers share.
-type packetSource interface {
-	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-}
-
-// ReadFile reads a pcap or pcapng stream (told apart by its first bytes)
-// and calls fn for each segment, in file order. The segment and its byte
-// slices are only valid during the call. A file that ends inside a packet
-// returns the stats so far and an error wrapping ErrTruncated.
+// ReadFile reads a pcap or pcapng stream (told apart by its first bytes,
+// capture.FileReader) and calls fn for each segment, in file order. The
+// segment and its byte slices are only valid during the call. A file that
+// ends inside a packet returns the stats so far and an error wrapping
+// ErrTruncated.
 func ReadFile(r io.Reader, fn func(*capture.Segment)) (FileStats, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic, err := br.Peek(4)
@@ -45,40 +37,26 @@ func ReadFile(r io.Reader, fn func(*capture.Segment)) (FileStats, error) {
 		return FileStats{}, fmt.Errorf("record: read header: %w: not a pcap or pcapng file", eofAsTruncated(err))
 	}
 	var st FileStats
-	src, link, err := open(br, binary.BigEndian.Uint32(magic), &st)
-	if err != nil {
-		return st, err
+	fr, err := capture.NewFileReader(br)
+	if binary.BigEndian.Uint32(magic) == pcapngMagic {
+		st.Format = "pcapng"
+		if err != nil {
+			return st, fmt.Errorf("record: read pcapng header: %w", eofAsTruncated(err))
+		}
+	} else {
+		st.Format = "pcap"
+		if err != nil {
+			return st, fmt.Errorf("record: %w: not a pcap or pcapng file (tcpdump -w and Wireshark write both)", eofAsTruncated(err))
+		}
 	}
-	return st, readAll(src, link, fn, &st)
+	return st, readAll(fr, fn, &st)
 }
 
 const pcapngMagic = 0x0a0d0d0a // the section header block's type
 
-func open(br *bufio.Reader, magic uint32, st *FileStats) (packetSource, func(gopacket.CaptureInfo) layers.LinkType, error) {
-	if magic == pcapngMagic {
-		st.Format = "pcapng"
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{})
-		if err != nil {
-			return nil, nil, fmt.Errorf("record: read pcapng header: %w", eofAsTruncated(err))
-		}
-		return ng, func(ci gopacket.CaptureInfo) layers.LinkType {
-			if i, err := ng.Interface(ci.InterfaceIndex); err == nil {
-				return i.LinkType
-			}
-			return ng.LinkType()
-		}, nil
-	}
-	st.Format = "pcap"
-	pr, err := pcapgo.NewReader(br)
-	if err != nil {
-		return nil, nil, fmt.Errorf("record: %w: not a pcap or pcapng file (tcpdump -w and Wireshark write both)", eofAsTruncated(err))
-	}
-	return pr, func(gopacket.CaptureInfo) layers.LinkType { return pr.LinkType() }, nil
-}
-
-func readAll(src packetSource, link func(gopacket.CaptureInfo) layers.LinkType, fn func(*capture.Segment), st *FileStats) error {
+func readAll(fr *capture.FileReader, fn func(*capture.Segment), st *FileStats) error {
 	for {
-		data, ci, err := src.ZeroCopyReadPacketData()
+		p, err := fr.Next()
 		switch {
 		case errors.Is(err, io.EOF):
 			return nil
@@ -88,14 +66,14 @@ func readAll(src packetSource, link func(gopacket.CaptureInfo) layers.LinkType, 
 			return fmt.Errorf("record: after %d packets: %w", st.Packets, err)
 		}
 		st.Packets++
-		s, err := decode(link(ci), data)
+		s, err := decode(p.LinkType, p.Data)
 		if err != nil {
 			st.Undecoded++
 			continue
 		}
 		if s.Proto == capture.TCP {
 			st.TCP++
-			s.Time, s.WireLen = ci.Timestamp, ci.Length
+			s.Time, s.WireLen = p.Time, p.WireLen
 			fn(&s)
 		}
 	}
@@ -108,27 +86,28 @@ func eofAsTruncated(err error) error {
 	return err
 }
 
-// decode strips the link layer the file declares.
-func decode(lt layers.LinkType, b []byte) (capture.Segment, error) {
+// decode strips the link layer the file declares (LINKTYPE_ values,
+// draft-ietf-opsawg-pcaplinktype).
+func decode(lt int, b []byte) (capture.Segment, error) {
 	switch lt {
-	case layers.LinkTypeEthernet:
+	case capture.LinkEthernet:
 		return capture.Decode(b)
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12: // 12: LINKTYPE_RAW as OpenBSD numbers it
+	case capture.LinkRaw, capture.LinkIPv4, capture.LinkIPv6, capture.LinkRawOld:
 		return capture.DecodeIP(b)
-	case layers.LinkTypeLinuxSLL: // 16-byte "cooked" header (tcpdump -i any, older libpcap)
+	case capture.LinkLinuxSLL: // 16-byte "cooked" header (tcpdump -i any, older libpcap)
 		if len(b) >= 4 && loopbackCopy(be16(b[2:]), be16(b[0:])) {
 			return capture.Segment{}, errLoopbackCopy
 		}
 		return skip(b, 16)
-	case layers.LinkTypeLinuxSLL2: // 20-byte header (libpcap ≥ 1.10)
+	case capture.LinkSLL2: // 20-byte header (libpcap ≥ 1.10)
 		if len(b) >= 11 && loopbackCopy(be16(b[8:]), uint16(b[10])) {
 			return capture.Segment{}, errLoopbackCopy
 		}
 		return skip(b, 20)
-	case layers.LinkTypeNull, layers.LinkTypeLoop: // BSD loopback: 4-byte family
+	case capture.LinkNull, capture.LinkLoop: // BSD loopback: 4-byte family
 		return skip(b, 4)
 	}
-	return capture.Segment{}, fmt.Errorf("record: link type %s not supported", lt)
+	return capture.Segment{}, fmt.Errorf("record: link type %d not supported", lt)
 }
 
 // On lo every packet passes AF_PACKET twice, once outgoing and once

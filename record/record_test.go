@@ -78,6 +78,29 @@ func TestSequenceSpace(t *testing.T) {
 	}
 }
 
+// TestBytesPastWrap: a transfer of 5 GiB crosses the 32-bit sequence
+// space; its byte counts go on (they are counted by advance, not as the
+// highest number minus the first), and the acknowledged bytes with them.
+func TestBytesPastWrap(t *testing.T) {
+	c := rt.New(cli, srv).Handshake()
+	const chunk = 1 << 30
+	seq, ack := uint32(1001), uint32(500001) // after the handshake (recordtest's ISNs 1000 and 500000)
+	segs := c.Segs
+	for range 5 {
+		d := capture.Segment{Proto: capture.TCP, Src: c.Addr[0], Dst: c.Addr[1], Flags: capture.ACK, Seq: seq, Ack: ack, Len: chunk, Win: 512}
+		seq += chunk
+		a := capture.Segment{Proto: capture.TCP, Src: c.Addr[1], Dst: c.Addr[0], Flags: capture.ACK, Seq: ack, Ack: seq, Win: 512}
+		segs = append(segs, d, a)
+	}
+	for i := range segs[3:] {
+		segs[3+i].Time = segs[2].Time.Add(time.Duration(i+1) * time.Second)
+	}
+	r := one(t, segs)
+	if sd := r.Sides[record.Client]; sd.Bytes != 5*chunk || sd.Acked != 5*chunk {
+		t.Errorf("client sent %d bytes, %d acked; want %d and %d", sd.Bytes, sd.Acked, int64(5*chunk), int64(5*chunk))
+	}
+}
+
 // TestRetransmissions: data, SYN and FIN sent again count; a keep-alive
 // and a reordered segment do not.
 func TestRetransmissions(t *testing.T) {
@@ -195,6 +218,60 @@ func TestStreaming(t *testing.T) {
 	}
 }
 
+// TestAdvance: on a live capture's clock a finished connection is handed
+// over once Linger has passed, with no packet after it; a connection still
+// open is not, and an earlier stamp changes nothing.
+func TestAdvance(t *testing.T) {
+	var done []int
+	b := &record.Builder{Linger: time.Second, Done: func(c *record.Conn) { done = append(done, c.ID) }}
+	open := rt.New("10.0.0.3:40001", srv).Handshake().Segs
+	closed := rt.New(cli, srv).Handshake().Rst(1).Segs
+	for _, segs := range [][]capture.Segment{open, closed} {
+		for i := range segs {
+			b.Add(&segs[i])
+		}
+	}
+	last := closed[len(closed)-1].Time
+	b.Advance(last.Add(999 * time.Millisecond))
+	b.Advance(last) // back in time: ignored
+	if len(done) != 0 {
+		t.Fatalf("handed over %v before Linger passed", done)
+	}
+	b.Advance(last.Add(time.Second))
+	if d := cmp.Diff([]int{2}, done); d != "" || b.Open() != 1 {
+		t.Errorf("handed over (-want +got):\n%s; %d open, want 1", d, b.Open())
+	}
+}
+
+// TestIdle: with Idle set, a connection whose end never came is handed
+// over (Expired) once quiet for that long, while another keeps sending;
+// without Idle it stays.
+func TestIdle(t *testing.T) {
+	for _, idle := range []time.Duration{0, time.Minute} {
+		var expired []int
+		b := &record.Builder{Idle: idle, Done: func(c *record.Conn) {
+			if c.Expired {
+				expired = append(expired, c.ID)
+			}
+		}}
+		quiet := rt.New(cli, srv).Handshake().Data(0, "hi").Segs
+		for i := range quiet {
+			b.Add(&quiet[i])
+		}
+		busy := rt.New("10.0.0.3:40001", srv).Handshake()
+		for range 5000 {
+			busy.Gap(30*time.Millisecond).Data(0, "x") // 150 s in all
+		}
+		for i := range busy.Segs {
+			b.Add(&busy.Segs[i])
+		}
+		want := map[time.Duration][]int{0: nil, time.Minute: {1}}[idle]
+		if d := cmp.Diff(want, expired); d != "" || b.Open() != 2-len(want) {
+			t.Errorf("Idle %v: expired (-want +got):\n%s; %d open", idle, d, b.Open())
+		}
+	}
+}
+
 func TestReadFile(t *testing.T) {
 	segs := rt.New(cli, srv).Handshake().Data(0, "hello").Fin(0).Fin(1).Ack(0).Segs
 	segs6 := rt.New("[2001:db8::1]:40000", "[2001:db8::2]:443").Handshake().Rst(1).Segs
@@ -248,9 +325,65 @@ func TestAddTransition(t *testing.T) {
 		t.Fatalf("AddTransition: want true for the connection's socket, false for another")
 	}
 	b.Flush()
-	want := []record.State{{At: segs[3].Time, Side: record.Server, From: tcpstate.Established, To: tcpstate.FinWait1}}
+	// The first transition traced leaves ESTABLISHED: the socket was met
+	// in mid-life.
+	want := []record.State{{At: segs[3].Time, Side: record.Server, From: tcpstate.Established, To: tcpstate.FinWait1, Midlife: true}}
 	if d := cmp.Diff(want, got.States); d != "" {
 		t.Errorf("states (-want +got):\n%s", d)
+	}
+}
+
+// TestTransitionChain: each side's transitions form a chain; a link that
+// does not leave the state the previous one entered is a gap (events
+// lost), an inferred TIME-WAIT is no link, and a v4-mapped socket address
+// finds its IPv4 connection.
+func TestTransitionChain(t *testing.T) {
+	var got *record.Conn
+	b := &record.Builder{Done: func(c *record.Conn) { got = c }}
+	segs := rt.New(cli, srv).Handshake().Fin(0).Fin(1).Segs
+	for i := range segs {
+		b.Add(&segs[i])
+	}
+	mapped := func(s string) netip.AddrPort {
+		ap := netip.MustParseAddrPort(s)
+		return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
+	}
+	c, s := netip.MustParseAddrPort(cli), mapped(srv)
+	at := segs[0].Time
+	steps := []struct {
+		local, remote netip.AddrPort
+		from, to      tcpstate.State
+		inferred      bool
+		gap, midlife  bool
+	}{
+		{c, s, tcpstate.Close, tcpstate.SynSent, false, false, false},
+		{c, s, tcpstate.SynSent, tcpstate.Established, false, false, false},
+		{s, c, tcpstate.SynRecv, tcpstate.Established, false, false, false},
+		{c, s, tcpstate.FinWait2, tcpstate.Close, false, true, false}, // FIN-WAIT-1 → FIN-WAIT-2 lost
+		{c, s, tcpstate.FinWait2, tcpstate.TimeWait, true, false, false},
+		{s, c, tcpstate.LastAck, tcpstate.Close, false, true, false}, // ESTABLISHED → … → LAST-ACK lost
+	}
+	for i, st := range steps {
+		tr := trace.Transition{Time: at, Kind: trace.StateChange, Local: st.local, Remote: st.remote,
+			From: st.from, To: st.to, Inferred: st.inferred}
+		conn, rec, ok := b.Transition(tr)
+		if !ok || conn == nil {
+			t.Fatalf("step %d: not attached", i)
+		}
+		if rec.Gap != st.gap || rec.Midlife != st.midlife {
+			t.Errorf("step %d (%s → %s): gap %v midlife %v, want %v %v", i, st.from, st.to, rec.Gap, rec.Midlife, st.gap, st.midlife)
+		}
+	}
+	b.Flush()
+	if got == nil {
+		t.Fatal("no connection")
+	}
+	cs, ss := &got.Sides[record.Client], &got.Sides[record.Server]
+	if cs.State != tcpstate.Close || cs.StateGaps != 1 || ss.State != tcpstate.Close || ss.StateGaps != 1 || cs.Alive() {
+		t.Errorf("client %s (%d gaps), server %s (%d gaps): want CLOSE with one gap each", cs.State, cs.StateGaps, ss.State, ss.StateGaps)
+	}
+	if g := got.States[3]; g.Prev != tcpstate.Established {
+		t.Errorf("gap's Prev = %s, want ESTABLISHED (where the client's chain stood)", g.Prev)
 	}
 }
 

@@ -88,8 +88,11 @@ func (c *Conn) sequence(s *capture.Segment, snd, rcv *Side, rel uint32) bool {
 		snd.began, snd.next, snd.nextAt = true, rel+seglen, s.Time
 	}
 	if end := dataEnd(s, rel); s.Len > 0 && seqGT(end, snd.hiData) {
+		// Counted by how far the highest byte advanced, not as end minus
+		// the first: relative numbers wrap after 4 GiB, a byte count must
+		// not (and must not fall below what was acknowledged).
+		snd.Bytes += int64(end - snd.hiData)
 		snd.hiData = end
-		snd.Bytes = int64(end - snd.dataStart)
 	}
 	if retrans {
 		snd.Retrans++
@@ -170,8 +173,15 @@ func (c *Conn) ack(s *capture.Segment, from, n int) {
 	}
 	a := s.Ack - rcv.ISN
 	if !rcv.ackKnown || seqGT(a, rcv.acked) {
+		// ackAbs follows the ack by its advance, as Bytes the data, so
+		// that it keeps counting where 32-bit numbers wrap.
+		if rcv.ackKnown {
+			rcv.ackAbs += int64(a - rcv.acked)
+		} else {
+			rcv.ackAbs = int64(int32(a - rcv.dataStart))
+		}
 		rcv.ackKnown, rcv.acked = true, a
-		rcv.Acked = min(max(int64(int32(a-rcv.dataStart)), 0), rcv.Bytes)
+		rcv.Acked = min(max(rcv.ackAbs, 0), rcv.Bytes)
 	}
 	if rcv.FIN.Seen && !rcv.FINAck.Seen && seqGT(a, rcv.FIN.Seq) {
 		rcv.FINAck = Mark{Seen: true, At: s.Time, Seq: a, N: n}

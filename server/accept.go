@@ -51,7 +51,13 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		a.ok(s)
 		if s.clearTTL.Load() {
-			clearMinTTL(c) // accepted during a DrainMinTTL drain
+			// Accepted during a DrainMinTTL drain: a connection that keeps
+			// the bound would drop its peer's segments, so it is refused.
+			if err := clearMinTTL(c); err != nil {
+				s.logf("server: accepted during a drain, IP_MINTTL could not be lifted: %v; closing it", err)
+				abortConn(c)
+				continue
+			}
 		}
 		s.start(c)
 	}

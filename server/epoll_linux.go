@@ -99,10 +99,11 @@ func (e *epoll) add(fd int) error { return sys.EpollAdd(e.fd, fd, sys.EPOLLIN|sy
 // called, or timeout passes (negative: no timeout), and appends the ready
 // descriptors to dst; a wake-up or timeout appends none.
 func (e *epoll) wait(dst []readyFD, timeout time.Duration) ([]readyFD, error) {
+	// The set's file is pollable (register checked it), so deadlines hold.
 	if timeout >= 0 {
-		e.f.SetReadDeadline(time.Now().Add(timeout))
+		_ = e.f.SetReadDeadline(time.Now().Add(timeout))
 	} else {
-		e.f.SetReadDeadline(time.Time{})
+		_ = e.f.SetReadDeadline(time.Time{})
 	}
 	n := 0
 	var err error
@@ -123,7 +124,7 @@ func (e *epoll) wait(dst []readyFD, timeout time.Duration) ([]readyFD, error) {
 	for _, ev := range e.events[:n] {
 		if int(ev.Fd) == e.wake {
 			var buf [8]byte
-			sys.RawRead(e.wake, buf[:])
+			_, _ = sys.RawRead(e.wake, buf[:]) // resets the eventfd; EAGAIN means another read did
 			continue
 		}
 		bad := ev.Events&(sys.EPOLLERR|sys.EPOLLHUP) != 0

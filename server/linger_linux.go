@@ -44,7 +44,7 @@ func newLingerer(s *Server, b bounds) lingerer {
 		if err != nil {
 			s.logf("server: epoll lingerer: %v; closing with a goroutine per connection", err)
 			for _, sh := range l.shards {
-				sh.ep.close()
+				_ = sh.ep.close() // falling back: the set is dropped either way
 			}
 			return l.fallback
 		}
@@ -114,7 +114,7 @@ func (l *epollLingerer) stop() {
 	}
 	l.wg.Wait()
 	for _, sh := range l.shards {
-		sh.ep.close()
+		_ = sh.ep.close() // the lingerer is stopping: nothing is left to report to
 	}
 	l.fallback.stop()
 }

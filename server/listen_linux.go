@@ -59,10 +59,11 @@ var skipSYNFilter bool
 
 // clearMinTTL lifts the bound a connection inherited from its listener
 // during a DrainMinTTL drain: its peer's segments would be dropped.
-func clearMinTTL(c net.Conn) {
+func clearMinTTL(c net.Conn) error {
 	if tc, ok := c.(*net.TCPConn); ok {
-		sys.Control(tc, func(fd int) error { return setMinTTL(fd, 0) })
+		return sys.Control(tc, func(fd int) error { return setMinTTL(fd, 0) })
 	}
+	return nil
 }
 
 // queued returns how many connections wait in l's accept queue (0 when it
@@ -73,6 +74,8 @@ func queued(l net.Listener) int {
 		return 0
 	}
 	n := 0
-	sys.Control(tl, func(fd int) (err error) { n, err = listenQueue(fd); return err })
+	if err := sys.Control(tl, func(fd int) (err error) { n, err = listenQueue(fd); return err }); err != nil {
+		return 0 // cannot tell, as documented
+	}
 	return n
 }

@@ -18,7 +18,7 @@ func drainListener(l net.Listener, deadline time.Time, onMinTTL func()) (Drain, 
 	return DrainNone, errNoDrain
 }
 
-func clearMinTTL(c net.Conn) {}
+func clearMinTTL(c net.Conn) error { return nil }
 
 func drainMore(l net.Listener, err error) bool { return false }
 

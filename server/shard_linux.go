@@ -203,7 +203,9 @@ func (sh *shard) closeFD(lc *lconn, o teardown.Outcome, abort bool) teardown.Rep
 	// them, and an ioctl per close is measurable in churn.
 	r := teardown.Report{Outcome: o, Drained: lc.drained}
 	if abort {
-		sys.Linger(lc.fd, true, 0) // RST, no TIME-WAIT (C17)
+		// RST, no TIME-WAIT (C17); if SO_LINGER is refused the close is a
+		// FIN, and Stats must not count it as a reset.
+		abort = sys.Linger(lc.fd, true, 0) == nil
 	} else if o != teardown.OutcomePeerClosed && o != teardown.OutcomePeerReset {
 		// Input left unread makes close send RST (C21): say so.
 		n, err := sys.InQ(lc.fd)
@@ -236,7 +238,7 @@ func (sh *shard) close() {
 	sh.closed = true
 	sh.mu.Unlock()
 	sh.abortAll()
-	sh.ep.wakeUp()
+	_ = sh.ep.wakeUp() // fails only once the set is closed: nobody is left to wake
 }
 
 // timerHeap orders lingering connections by due time (container/heap).

@@ -81,7 +81,7 @@ func (t *Tracer) loop(in <-chan Transition) {
 		case tr, ok := <-in:
 			if !ok { // trace_pipe failed or was closed
 				t.deliver(inf.Flush(time.Now().Add(time.Hour)))
-				go t.Close() // not inline: Close waits for this goroutine
+				go func() { _ = t.Close() }() // not inline: Close waits for this goroutine; the reader's error is what is reported
 				return
 			}
 			out = inf.Feed(tr)

@@ -37,7 +37,7 @@ func start(ctx context.Context, cfg *Config) (*Tracer, error) {
 	// Add before the watcher exists: a Close it triggers at once must
 	// still wait for the goroutines run is about to start.
 	t.wg.Add(2)
-	stop := context.AfterFunc(ctx, func() { t.shutdown() })
+	stop := context.AfterFunc(ctx, func() { _ = t.shutdown() }) // Close reports how cleanup went
 	t.stopAfter.Store(&stop)
 	t.run(pipe)
 	return t, nil

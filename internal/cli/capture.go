@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const captureSynopsis = "[-port P …] [EXPRESSION] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-netns NAME|PATH]"
+const captureSynopsis = "[-port P …] [EXPRESSION] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-explain [-v]] [-netns NAME|PATH]"
 
 // captureHint says how to get the privilege a packet socket needs.
 const captureHint = "run as root, or grant the binary the capability: sudo setcap cap_net_raw,cap_net_admin+ep $(which teardown)"
@@ -39,10 +39,13 @@ type captureOpts struct {
 	read     string        // -r FILE
 	// -U, -print, -n/-nn (tcpdump's spelling; nothing is ever resolved)
 	unbuffered, print, noResolve bool
+	// -explain: a verdict line per connection as it ends; -v: for all
+	explain, verbose bool
 }
 
-// printing reports whether packets are printed: without -w, or with -print.
-func (o *captureOpts) printing() bool { return o.write == "" || o.print }
+// printing reports whether packets are printed: without -w or -explain,
+// or with -print.
+func (o *captureOpts) printing() bool { return (o.write == "" && !o.explain) || o.print }
 
 // writeBatch is how long the kernel may hold frames for a -w capture
 // that prints nothing: fewer, fuller ring blocks cost less per packet.
@@ -95,6 +98,8 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
 	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")
 	fs.IntVar(&o.stateBuf, "states-buffer", defaultStateBufKB, "trace buffer for -states, in `KiB` per CPU (events are lost when it fills)")
+	fs.BoolVar(&o.explain, "explain", false, "instead of the packets, print how each connection ended as it ends (as teardown explain does), and the counts at exit")
+	fs.BoolVar(&o.verbose, "v", false, "with -explain, a line for every connection, not only those that did not end cleanly")
 	fs.StringVar(&o.netns, "netns", "", "capture in this network `namespace`: a name from `ip netns list`, or a path such as /proc/PID/ns/net")
 	if err := Parse(fs, args); err != nil {
 		return nil, err
@@ -110,6 +115,12 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 		return nil, Usagef("capture: -w - writes the packets to stdout; -print cannot print there too")
 	case o.write == "" && (o.unbuffered || o.print):
 		return nil, Usagef("capture: -U and -print go with -w FILE")
+	case o.verbose && !o.explain:
+		return nil, Usagef("capture: -v goes with -explain (a verdict line for every connection); packet lines are always complete")
+	case o.explain && o.states:
+		return nil, Usagef("capture: -explain prints verdicts, -states packets and states: use one of them")
+	case o.explain && o.write == "-":
+		return nil, Usagef("capture: -w - writes the packets to stdout, where -explain prints: use -w FILE")
 	case o.states && len(o.ports) == 0:
 		return nil, Usagef("capture: -states needs -port: the state tracer filters by port")
 	case o.stateBuf < 4 || o.stateBuf > 1<<20:
@@ -130,6 +141,9 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.read != "" && o.explain {
+		return runReadExplain(ctx, env, o)
+	}
 	if o.read != "" {
 		return runRead(ctx, env, o)
 	}
@@ -139,7 +153,7 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	}
 	defer ns.Close()
 	cfg := &capture.Config{Interface: o.iface, Ports: o.ports, Filter: o.expr}
-	if !o.printing() && !o.unbuffered {
+	if !o.printing() && !o.unbuffered && !o.explain {
 		// Nobody watches the lines: let the kernel fill its blocks (the
 		// file is flushed every second anyway).
 		cfg.Batch = writeBatch
@@ -160,14 +174,26 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 		if s.tr, err = trace.Start(ctx, cfg); err != nil {
 			return errors.Join(traceError(err), out.finish(true, capture.Stats{}))
 		}
-		defer s.tr.Close()
 		s.book, s.stateBufKB = newStateBook(nsFD(ns), o.ports), o.stateBuf
 		s.book.seed()
+	}
+	if o.explain {
+		s.ex = newLiveExplain(env, o, c.Interface())
 	}
 	// Printed once everything listens: scripts wait for this line.
 	fmt.Fprintf(env.Stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", c.Interface(), c.SnapLen())
 	err = s.loop(ctx, o)
 	s.summary()
+	if s.ex != nil && err == nil {
+		err = s.ex.finish(s.n)
+	}
+	if s.tr != nil {
+		// A tracer that cannot remove its tracefs instance leaves state
+		// behind on the machine: that is worth a line.
+		if cerr := s.tr.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("capture: -states: %w", cerr))
+		}
+	}
 	return errors.Join(err, out.finish(err != nil, s.stats()))
 }
 
@@ -193,6 +219,7 @@ type captureSession struct {
 	c   *capture.Capture
 	out *pcapOut
 	tr  *trace.Tracer // with -states
+	ex  *liveExplain  // with -explain
 	// print: packets (and states) go to stdout; with -w they are not even
 	// formatted unless -print asks for them.
 	printing bool
@@ -210,8 +237,8 @@ type captureSession struct {
 // loop runs until -c packets, Ctrl-C (ctx: a clean end, as tcpdump) or an
 // error.
 func (s *captureSession) loop(ctx context.Context, o *captureOpts) error {
-	if s.tr != nil {
-		return s.loopStates(ctx, o)
+	if s.tr != nil || s.ex != nil {
+		return s.loopStates(ctx, o) // -explain: the same loop, with no states
 	}
 	if !s.printing {
 		return s.loopFrames(ctx, o)
@@ -255,6 +282,9 @@ func endError(ctx context.Context, err error) error {
 func (s *captureSession) emit(seg capture.Segment) error {
 	s.n++
 	s.at = seg.Time
+	if s.ex != nil {
+		s.ex.rec.Add(&seg)
+	}
 	if s.printing {
 		if _, err := io.WriteString(s.env.Stdout, s.f.Format(seg)+"\n"); err != nil {
 			return fmt.Errorf("capture: print: %w", err)

@@ -45,6 +45,13 @@ func BenchmarkCaptureBurstWrite(b *testing.B) {
 	benchBurst(b, []string{"-w", filepath.Join(dir, "teardown.pcap")}, []string{"-w", filepath.Join(dir, "tcpdump.pcap")})
 }
 
+// BenchmarkCaptureBurstExplain: capture -explain (every segment into a
+// record.Builder, a diagnosis per connection) against tcpdump printing
+// its lines (to /dev/null).
+func BenchmarkCaptureBurstExplain(b *testing.B) {
+	benchBurst(b, []string{"-explain"}, nil)
+}
+
 func benchBurst(b *testing.B, ours, theirs []string) {
 	testenv.RequireRoot(b)
 	tcpdump, err := exec.LookPath("tcpdump")

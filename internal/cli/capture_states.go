@@ -44,7 +44,11 @@ func (s *captureSession) loopStates(ctx context.Context, o *captureOpts) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); errc <- s.readInto(rctx, segs) }()
 	defer func() { cancel(); wg.Wait() }()
-	err := s.merge(ctx, o, segs, errc, s.tr.Events())
+	var events <-chan trace.Transition // none with -explain alone
+	if s.tr != nil {
+		events = s.tr.Events()
+	}
+	err := s.merge(ctx, o, segs, errc, events)
 	return errors.Join(err, s.printUnfinished())
 }
 
@@ -124,7 +128,7 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 		select {
 		case <-segs.ready:
 			for _, seg := range segs.take() {
-				s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
+				s.sawPacket(&seg)
 				latest = seg.Time
 				held = append(held, stamped{at: seg.Time, seg: &seg})
 			}
@@ -135,11 +139,24 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 			}
 			held = append(held, stamped{at: t.Time, tr: &t})
 		case <-tick.C:
-			held, err = s.release(held, s.cutoff(segs.backlog(), latest), o)
+			// Transitions already delivered go in before anything is
+			// released: select picks among ready cases at random, and
+			// after the merger was kept off the CPU for longer than
+			// statesHold (a loaded machine), the tick could otherwise
+			// release packets stamped after transitions still waiting
+			// in the channel.
+			held, events = drainEvents(held, events)
+			cut := s.cutoff(segs.backlog(), latest)
+			held, err = s.release(held, cut, o)
+			if s.ex != nil {
+				// Capture time has reached cut: connections quiet
+				// since get their verdict even if no packet follows.
+				s.ex.rec.Advance(cut)
+			}
 		case err = <-errc:
 			err = endError(ctx, err)
 			for _, seg := range segs.take() {
-				s.book.sawPacket(seg.Src, seg.Dst, seg.Time)
+				s.sawPacket(&seg)
 				held = append(held, stamped{at: seg.Time, seg: &seg})
 			}
 			_, ferr := s.release(held, time.Now().Add(time.Hour), o)
@@ -150,6 +167,21 @@ func (s *captureSession) merge(ctx context.Context, o *captureOpts, segs *segQue
 		}
 	}
 	return s.lateTransitions(held, events)
+}
+
+// drainEvents moves the transitions waiting in events into held, without
+// blocking: those buffered now (the channel holds 4096), so that a tracer
+// that keeps sending cannot hold the merger here. It returns nil for
+// events once the tracer has stopped.
+func drainEvents(held []stamped, events <-chan trace.Transition) ([]stamped, <-chan trace.Transition) {
+	for n := len(events); n > 0; n-- {
+		t, ok := <-events
+		if !ok {
+			return held, nil
+		}
+		held = append(held, stamped{at: t.Time, tr: &t})
+	}
+	return held, events
 }
 
 // lateTransitions prints, after -c packets, the transitions stamped before
@@ -169,7 +201,7 @@ func (s *captureSession) lateTransitions(held []stamped, events <-chan trace.Tra
 		}
 	}
 	slices.SortStableFunc(held, func(a, b stamped) int { return a.at.Compare(b.at) })
-	s.book.lookup(held)
+	s.lookup(held)
 	for _, it := range held {
 		if it.tr != nil && !it.at.After(s.at) {
 			if err := s.print(it); err != nil {
@@ -202,7 +234,7 @@ func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpt
 	for n < len(held) && held[n].at.Before(cutoff) {
 		n++
 	}
-	s.book.lookup(held[:n])
+	s.lookup(held[:n])
 	i := 0
 	for ; i < n && !s.reached(o); i++ {
 		if err := s.print(held[i]); err != nil {
@@ -210,6 +242,20 @@ func (s *captureSession) release(held []stamped, cutoff time.Time, o *captureOpt
 		}
 	}
 	return held[i:], nil
+}
+
+// sawPacket tells the state book (with -states) that a segment came.
+func (s *captureSession) sawPacket(seg *capture.Segment) {
+	if s.book != nil {
+		s.book.sawPacket(seg)
+	}
+}
+
+// lookup settles whose sockets the transitions about to be printed are.
+func (s *captureSession) lookup(items []stamped) {
+	if s.book != nil {
+		s.book.lookup(items)
+	}
 }
 
 func (s *captureSession) print(it stamped) error {
@@ -230,7 +276,7 @@ func (s *captureSession) print(it stamped) error {
 // transition left them alive but that are gone now: their end was among
 // the lost events.
 func (s *captureSession) printUnfinished() error {
-	if s.tr.Lost() == 0 || !s.printing { // -w -: stdout is the pcap
+	if s.tr == nil || s.tr.Lost() == 0 || !s.printing { // -w -: stdout is the pcap
 		return nil
 	}
 	lines, err := s.book.unfinished(time.Now())

@@ -208,6 +208,11 @@ func TestCaptureBadInput(t *testing.T) {
 		{"negative count", false, []string{"-port", "1", "-c", "-1"}, 2, "want a count"},
 		{"unknown interface", false, []string{"-port", "1", "-i", "nosuch0"}, 1, "no such network interface"},
 		{"unwritable -w", true, []string{"-port", "1", "-w", filepath.Join(dir, "no", "dir", "x.pcap")}, 1, "no such file or directory"},
+		{"-v without -explain", false, []string{"-port", "1", "-v"}, 2, "-v goes with -explain"},
+		{"-explain with -states", false, []string{"-port", "1", "-explain", "-states"}, 2, "use one of them"},
+		{"-explain with -w -", false, []string{"-port", "1", "-explain", "-w", "-"}, 2, "use -w FILE"},
+		{"-r -explain with an expression", false, []string{"-r", "../../explain/testdata/expA.pcap", "-explain", "tcp"}, 2, "takes -port, not a filter expression"},
+		{"-r -explain of a non-capture", false, []string{"-r", "capture_test.go", "-explain"}, 1, "want a pcap or pcapng file"},
 		{"device as -w", true, []string{"-port", "1", "-w", "/dev/full"}, 1, "not a regular file"},
 	}
 	for _, tt := range tests {

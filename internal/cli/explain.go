@@ -13,10 +13,8 @@ import (
 	"github.com/tcpteardown/teardown/lab/report"
 )
 
-// `teardown capture -explain` (a verdict line per connection as it ends,
-// live) is not here yet: capture is being reworked; it will feed
-// capture.Segment values to a record.Builder whose Done prints
-// explain.Diagnose's line.
+// `teardown capture -explain` gives the same lines live, as connections
+// end (capture_explain.go: explain.Stream on a record.Builder).
 
 func init() {
 	Register(&Command{

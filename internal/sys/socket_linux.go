@@ -153,7 +153,7 @@ func Close(fd int) error {
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &all, &old); err != nil {
 		return os.NewSyscallError("close", unix.Close(fd))
 	}
-	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	defer func() { _ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil) }() // restoring a mask it just read cannot fail
 	return os.NewSyscallError("close", unix.Close(fd))
 }
 

@@ -79,7 +79,10 @@ func runInUserNS(ctx context.Context, s *lab.Scenario, o *Options, chosen []lab.
 func userNSChild(ctx context.Context, s *lab.Scenario, o *Options) ([]byte, error) {
 	opts := *o
 	opts.UserNS = false
-	req, _ := json.Marshal(userNSRequest{File: s.File, Source: s.Source, Options: opts})
+	req, err := json.Marshal(userNSRequest{File: s.File, Source: s.Source, Options: opts})
+	if err != nil {
+		return nil, fmt.Errorf("lab: %s for a user namespace: %w", s.Name, err)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("lab: find this program to run %s in a user namespace: %w", s.Name, err)
@@ -160,7 +163,7 @@ func (l *limited) Write(p []byte) (int, error) {
 	n := len(p)
 	if l.left > 0 {
 		k := min(n, l.left)
-		l.w.Write(p[:k])
+		_, _ = l.w.Write(p[:k]) // a bytes.Buffer: it does not fail
 		l.left -= k
 	}
 	return n, nil

@@ -56,7 +56,7 @@ func (w *Wire) handle(d Dir, pkt []byte, now time.Time) {
 func (w *Wire) send(d Dir, frame []byte, now time.Time, extra time.Duration, ev *Event) {
 	l := w.lanes[d.index()]
 	if !w.delay && extra == 0 && ev == nil {
-		l.out.Write(frame[ethLen:]) // a write error is a packet lost on a closing wire
+		_, _ = l.out.Write(frame[ethLen:]) // a write error is a packet lost on a closing wire
 		return
 	}
 	at := now
@@ -194,5 +194,5 @@ func (w *Wire) write(d Dir, pkt []byte, rule string) {
 	w.mu.Lock()
 	w.record(Event{Time: now, Dir: d, Action: Injected, Rule: rule, Seg: seg})
 	w.mu.Unlock()
-	w.lanes[d.index()].out.Write(pkt)
+	_, _ = w.lanes[d.index()].out.Write(pkt) // as above: lost on a closing wire
 }

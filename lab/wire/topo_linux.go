@@ -34,8 +34,16 @@ func openTUN(ns *netns.NS, addr netip.Addr, ipv6 bool) (*os.File, error) {
 		// with no device attached polls as EPOLLERR, and the runtime would
 		// mark it broken for good ("not pollable" on every Read).
 		f = os.NewFile(uintptr(fd), "/dev/net/tun")
-		return configure(addr, ipv6)
+		return nil
 	})
+	if err == nil {
+		// Once the device exists and before it is up (it would send
+		// router solicitations); beneath /proc/sys/net, as every sysctl.
+		err = quietIPv6(ns, ipv6)
+	}
+	if err == nil {
+		err = ns.Do(func() error { return configure(addr, ipv6) })
+	}
 	if err != nil && f != nil {
 		f.Close()
 		f = nil
@@ -61,9 +69,6 @@ func configure(addr netip.Addr, ipv6 bool) error {
 	link, err := netlink.LinkByName(tunName)
 	if err != nil {
 		return fmt.Errorf("find %s: %w", tunName, err)
-	}
-	if err := quietIPv6(ipv6); err != nil {
-		return err
 	}
 	if err := netlink.LinkSetMTU(link, 1500); err != nil {
 		return fmt.Errorf("set %s mtu: %w", tunName, err)
@@ -134,13 +139,10 @@ func isLocalRoute(u netlink.RouteUpdate, addr netip.Addr) bool {
 // quietIPv6 keeps the device from sending what the hosts do not need: no
 // IPv6 at all on an IPv4 wire, no router solicitations on an IPv6 one.
 // What is left (MLD reports on an IPv6 wire) is forwarded like any packet.
-func quietIPv6(ipv6 bool) error {
-	path, val := "/proc/sys/net/ipv6/conf/"+tunName+"/disable_ipv6", "1"
+func quietIPv6(ns *netns.NS, ipv6 bool) error {
+	name, val := "net/ipv6/conf/"+tunName+"/disable_ipv6", "1"
 	if ipv6 {
-		path, val = "/proc/sys/net/ipv6/conf/"+tunName+"/router_solicitations", "0"
+		name, val = "net/ipv6/conf/"+tunName+"/router_solicitations", "0"
 	}
-	if err := os.WriteFile(path, []byte(val), 0o644); err != nil {
-		return fmt.Errorf("sysctl %s: %w", path, err)
-	}
-	return nil
+	return ns.SetSysctl(name, val)
 }

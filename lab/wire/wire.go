@@ -84,13 +84,13 @@ func New(ctx context.Context, cfg *Config) (*Wire, error) {
 	}
 	w.addr[0], w.addr[1] = Addrs(w.cfg.IPv6)
 	if err := w.build(); err != nil {
-		w.teardown()
+		_ = w.teardown() // the build error is the one to report
 		return nil, err
 	}
 	w.start()
 	// Set under closeMu: a ctx that is already done runs Close at once,
 	// concurrently with this assignment.
-	stop := context.AfterFunc(ctx, func() { w.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = w.Close() }) // the owner's own Close reports
 	w.closeMu.Lock()
 	w.stopCtx = stop
 	w.closeMu.Unlock()
