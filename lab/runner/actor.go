@@ -175,7 +175,7 @@ func (a *actor) cleanup() {
 	for _, fd := range []int{a.fd, a.orig, a.dup, a.listener, a.prebound, a.udp} {
 		if fd >= 0 && !closed[fd] {
 			closed[fd] = true
-			closeSock(fd)
+			_ = closeSock(fd)
 		}
 	}
 	a.fd, a.orig, a.dup, a.listener, a.prebound, a.udp = -1, -1, -1, -1, -1, -1

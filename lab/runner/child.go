@@ -121,7 +121,7 @@ func startChild(ctx context.Context, mode string, extra ...*os.File) (*child, er
 		c.closePipes()
 		return nil, fmt.Errorf("lab: start child process: %w", err)
 	}
-	go func() { cmd.Wait(); close(c.done) }()
+	go func() { _ = cmd.Wait(); close(c.done) }() // how it ended is read from ProcessState
 	return c, nil
 }
 
@@ -195,7 +195,7 @@ func (c *child) stop() {
 	select {
 	case <-c.done:
 	default:
-		c.cmd.Process.Kill()
+		_ = c.cmd.Process.Kill() // it may have exited since: done says when
 		<-c.done
 	}
 	c.closePipes()
@@ -228,7 +228,8 @@ func (a *actor) exitChild(req *request) error {
 		return nil
 	}
 	t0 := time.Now()
-	a.child.enc.Encode(req)
+	// A failed send means the child is gone already: ended says how.
+	_ = a.child.enc.Encode(req)
 	a.dead = a.child.ended(2 * time.Second)
 	a.r.recordCall(a.name, lab.Call{Op: "exit", Result: a.dead, Dur: time.Since(t0)})
 	return nil

@@ -108,7 +108,7 @@ func (a *actor) bindNew(req *request) (int, lab.Call) {
 		return -1, lab.Call{Op: "socket", Result: errResult(err)}
 	}
 	if err := sockOpts(fd, &req.Step); err != nil {
-		closeSock(fd)
+		_ = closeSock(fd)
 		return -1, lab.Call{Op: "setsockopt", Result: errResult(err)}
 	}
 	addr := req.Addr
@@ -153,7 +153,7 @@ func (a *actor) connectFD(to netip.AddrPort, nonblock bool, wait time.Duration) 
 		a.nonblock = true
 		return err
 	}
-	defer sys.SetNonblock(a.fd, false)
+	defer func() { _ = sys.SetNonblock(a.fd, false) }() // F_SETFL on a descriptor it just used cannot fail
 	if sys.ErrnoName(err) != "EINPROGRESS" {
 		return err
 	}

@@ -152,7 +152,7 @@ func newMarker(r *run) (*marker, error) {
 		m.at, err = sys.SockName(fd)
 	}
 	if err != nil {
-		closeSock(fd)
+		_ = closeSock(fd)
 		return nil, fmt.Errorf("capture end marker: %w", err)
 	}
 	return m, nil
@@ -165,7 +165,7 @@ func (m *marker) is(s capture.Segment) bool {
 }
 
 func (m *marker) saw()   { m.once.Do(func() { close(m.seen) }) }
-func (m *marker) close() { closeSock(m.fd) }
+func (m *marker) close() { _ = closeSock(m.fd) }
 
 // openPcap creates the run's -pcap file. Scenario names come from files
 // anyone may write and the lab runs as root: safefile.CreateIn refuses a

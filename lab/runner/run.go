@@ -316,7 +316,7 @@ func (r *run) barrier(name string) chan struct{} {
 func (r *run) killChildren() {
 	for _, a := range r.actors {
 		if a.child != nil {
-			a.child.cmd.Process.Kill()
+			_ = a.child.cmd.Process.Kill() // an already-dead child is what we want
 		}
 	}
 }
@@ -329,7 +329,7 @@ func (r *run) cleanup() {
 		a.cleanup()
 	}
 	for _, fd := range r.claimed {
-		closeSock(fd)
+		_ = closeSock(fd)
 	}
 	if r.ns != nil {
 		r.ns.Close()

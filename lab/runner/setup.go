@@ -84,7 +84,7 @@ func (r *run) bindNew(a *actor, typ int, st *lab.Step) (int, netip.AddrPort, err
 		ap, err = sys.SockName(fd)
 	}
 	if err != nil {
-		closeSock(fd)
+		_ = closeSock(fd)
 		return -1, ap, fmt.Errorf("%s:%d: bind 127.0.0.1:0: %w", r.s.File, st.Line, err)
 	}
 	r.addSock(ap, netip.AddrPort{}, a.name)
@@ -135,7 +135,7 @@ func (r *run) claim(p uint16) bool {
 		return true // no worse than before: the port is still used
 	}
 	if sys.Bind(fd, netip.AddrPortFrom(loopback, p)) != nil {
-		closeSock(fd)
+		_ = closeSock(fd)
 		return false
 	}
 	r.mu.Lock()
@@ -164,7 +164,7 @@ func (r *run) reserveClosed() error {
 	if err != nil {
 		return err
 	}
-	closeSock(fd)
+	_ = closeSock(fd)
 	r.udpAt["closed"], r.listenAt["closed"] = ap, ap
 	return nil
 }
@@ -274,7 +274,7 @@ func (a *actor) waitPacket(st *lab.Step) {
 	k := a.waited[key]
 	wait := waitOpt(st)
 	if !a.r.wire {
-		a.sleep(min(wait, 200*time.Millisecond)) // ends early only when the run is cancelled
+		_ = a.sleep(min(wait, 200*time.Millisecond)) // ends early only when the run is cancelled, which the step loop checks
 		return
 	}
 	deadline := time.After(wait)
