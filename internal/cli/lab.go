@@ -247,14 +247,24 @@ func interrupted(err error) error {
 // privilegeNotes say once, in whole sentences, what could not be recorded
 // or written for want of privilege.
 func privilegeNotes(env *Env, f *labFlags, res []lab.Result) {
+	without, userns := 0, 0
 	for _, r := range res {
-		if slices.Contains(r.Notes, runner.NoteNeedRoot) {
-			fmt.Fprintf(env.Stderr, "note: %s. Run as root to see them.\n", runner.NoteNeedRoot)
-			if f.pcap != "" {
-				fmt.Fprintf(env.Stderr, "note: -pcap %s: no pcap file was written, because capturing packets needs root.\n", f.pcap)
-			}
-			return
+		switch {
+		case slices.Contains(r.Notes, runner.NoteNeedRoot):
+			without++
+		case slices.Contains(r.Notes, runner.NoteUserNS):
+			userns++
 		}
+	}
+	if without == 0 {
+		return
+	}
+	fmt.Fprintf(env.Stderr, "note: %d of %d runs: %s. Run as root to see them.\n", without, len(res), runner.NoteNeedRoot)
+	if userns > 0 {
+		fmt.Fprintf(env.Stderr, "note: %d wire runs went inside an unprivileged user namespace: their packets were recorded (by the wire), their states were not.\n", userns)
+	}
+	if f.pcap != "" {
+		fmt.Fprintf(env.Stderr, "note: -pcap %s: no pcap file was written for those %d runs, because capturing packets needs root.\n", f.pcap, without)
 	}
 }
 
