@@ -62,9 +62,10 @@ type diagram struct {
 	width   float64
 	height  float64
 	rows    []placed
-	packets int // packets in the input
-	arrows  int // drawn as arrows
-	folded  int // folded into groups
+	timed   []placed // rows other than pause marks, for yAt
+	packets int      // packets in the input
+	arrows  int      // drawn as arrows
+	folded  int      // folded into groups
 }
 
 func newDiagram(r lab.Result, o Options) *diagram {
@@ -80,6 +81,24 @@ func newDiagram(r lab.Result, o Options) *diagram {
 // setLanes gives each actor a lane, in the text renderer's order, and a
 // lane of its own to any packet end the runner could not name (an
 // address), so that every packet is an arrow.
+// yAt is where the moment t is drawn: the row of the first event at or
+// after it (the layout compresses time, so there is no linear scale), or
+// the bottom of the diagram after the last.
+func (d *diagram) yAt(t time.Duration) float64 {
+	if d.timed == nil { // the rows that stand for a moment: not the pause marks
+		for _, r := range d.rows {
+			if r.kind != rowBreak {
+				d.timed = append(d.timed, r)
+			}
+		}
+	}
+	i := sort.Search(len(d.timed), func(i int) bool { return d.timed[i].t >= t })
+	if i == len(d.timed) {
+		return d.height - footH - packetH/2
+	}
+	return d.timed[i].y
+}
+
 func (d *diagram) setLanes(events []lab.Event) {
 	add := func(a string) {
 		if _, ok := d.laneOf[a]; !ok {

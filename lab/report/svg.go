@@ -128,16 +128,20 @@ func (d *diagram) row(b *strings.Builder, p placed) {
 }
 
 // packet draws a segment as an arrow from the sender's lane to the
-// receiver's. Its ends are at the send and receive times; the lab records
-// one time per segment (on loopback they coincide), so the arrow is level
-// until the wire records a delay.
+// receiver's. Its ends are at the send and receive times: on loopback they
+// coincide and the arrow is level; on the lab's wire the packet event
+// carries when it left the wire (Arrived), and the arrow slants down to the
+// row of that moment — a link's round trip, a held or delayed segment.
 func (d *diagram) packet(b *strings.Builder, p placed) {
 	pk := p.ev.Packet
 	mark := d.o.mark(pk)
 	x1, x2 := d.laneX[d.laneOf[pk.From]], d.laneX[d.laneOf[pk.To]]
 	y1 := p.y + 18
 	y2 := y1
-	if mark == MarkDelayed {
+	switch {
+	case pk.Arrived > p.t && mark != MarkDropped:
+		y2 = max(y1, d.yAt(pk.Arrived)+18)
+	case mark == MarkDelayed:
 		y2 += 12 // a held segment arrives visibly later
 	}
 	label, info := render.PacketLabel(pk, nil)
