@@ -19,10 +19,11 @@ import (
 // then a 16-byte header before each packet) and draft-ietf-opsawg-pcapng
 // (blocks: see pcapng.go). Both are written little-endian.
 type Writer struct {
-	buf *bufio.Writer
-	ng  bool
-	blk []byte // pcapng: the block being built, reused
-	hdr [16]byte
+	buf     *bufio.Writer
+	ng      bool
+	blk     []byte // pcapng: the block being built, reused
+	hdr     [16]byte
+	comment string // pcapng: the next packet's opt_comment (WriteComment)
 }
 
 // NewWriter writes the file header (pcapng when ng is true) and flushes it
@@ -135,6 +136,19 @@ func (w *Writer) WriteFrame(f Frame) error {
 	return w.packet(f.Time, f.Data, f.WireLen)
 }
 
+// WriteComment appends one segment's frame with a comment that Wireshark
+// shows with the packet (pcapng's opt_comment: "dropped by the wire: drop
+// client>server F."). A pcap file has no place for it: the packet is
+// written alone.
+func (w *Writer) WriteComment(s Segment, comment string) error {
+	if len(s.Raw) == 0 {
+		return errNoFrame
+	}
+	w.comment = comment
+	defer func() { w.comment = "" }()
+	return w.packet(s.Time, s.Raw, s.WireLen)
+}
+
 // packet writes one packet record (pcap) or enhanced packet block (pcapng,
 // interface 0). The length on the wire is never below what was kept.
 func (w *Writer) packet(t time.Time, data []byte, wire int) error {
@@ -147,8 +161,11 @@ func (w *Writer) packet(t time.Time, data []byte, wire int) error {
 		k.u32(uint32(len(data)))
 		k.u32(uint32(wire))
 		k.bytes(data)
+		if w.comment != "" {
+			k.opt(optComment, []byte(w.comment))
+		}
 		w.blk = k.b
-		err = w.put(k.done(false))
+		err = w.put(k.done(w.comment != ""))
 	} else {
 		le := binary.LittleEndian
 		le.PutUint32(w.hdr[0:], uint32(t.Unix()))

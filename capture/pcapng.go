@@ -29,6 +29,7 @@ const (
 	ngByteOrderMagic = 0x1a2b3c4d
 
 	optEnd        = 0
+	optComment    = 1  // opt_comment: any block, UTF-8 text
 	optSHBOS      = 3  // shb_os
 	optSHBAppl    = 4  // shb_userappl
 	optIfName     = 2  // if_name

@@ -177,7 +177,11 @@ func openPcap(r *run) (*os.File, string, error) {
 	if r.variant != "" {
 		name += "-" + r.variant
 	}
-	f, path, err := safefile.CreateIn(r.opts.PcapDir, name+".pcap", 0o644)
+	ext := ".pcap"
+	if r.w != nil {
+		ext = ".pcapng" // the wire's file says what it did to each packet (comments)
+	}
+	f, path, err := safefile.CreateIn(r.opts.PcapDir, name+ext, 0o644)
 	if err != nil {
 		return nil, "", fmt.Errorf("lab: pcap: %w", err)
 	}

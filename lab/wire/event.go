@@ -102,12 +102,15 @@ type Event struct {
 	Seg    capture.Segment // decoded; Seg.Raw is the packet behind an Ethernet header with zero MACs
 }
 
-// WritePcap writes events as a pcap file (nanosecond stamps, Ethernet
+// WritePcap writes events as a pcapng file (nanosecond stamps, Ethernet
 // frames with zero MACs, as capture writes lo): every packet that was on
 // the wire once, at the time it reached the wire — Delivered events are
-// left out, since their packet is already in the file.
+// left out, since their packet is already in the file. A packet the wire
+// did not simply forward carries a comment saying what it did and which
+// step decided ("dropped: drop client>server F."), which Wireshark shows
+// with the packet (pkt_comment) and tshark can filter on.
 func WritePcap(w io.Writer, events []Event) error {
-	pw, err := capture.NewWriter(w, false)
+	pw, err := capture.NewWriter(w, true)
 	if err != nil {
 		return fmt.Errorf("wire: %w", err)
 	}
@@ -117,9 +120,22 @@ func WritePcap(w io.Writer, events []Event) error {
 		}
 		s := e.Seg
 		s.Time = e.Time
-		if err := pw.Write(s); err != nil {
+		if err := pw.WriteComment(s, e.comment()); err != nil {
 			return fmt.Errorf("wire: %w", err)
 		}
 	}
 	return pw.Close()
+}
+
+// comment is what a pcap reader is told about a packet the wire did not
+// simply forward: the action, and the step that decided it.
+func (e Event) comment() string {
+	if e.Action == Forwarded {
+		return ""
+	}
+	c := "wire: " + e.Action.String()
+	if e.Rule != "" {
+		c += " (" + e.Rule + ")"
+	}
+	return c
 }

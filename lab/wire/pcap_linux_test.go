@@ -2,11 +2,16 @@ package wire_test
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab/wire"
 )
 
@@ -25,7 +30,8 @@ func TestWritePcap(t *testing.T) {
 	if err := wire.WritePcap(&buf, evs); err != nil {
 		t.Fatal(err)
 	}
-	r, err := pcapgo.NewReader(&buf)
+	checkComments(t, buf.Bytes(), "wire: delayed (delay client>server P. 10ms)")
+	r, err := pcapgo.NewNgReader(&buf, pcapgo.DefaultNgReaderOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,5 +57,31 @@ func TestWritePcap(t *testing.T) {
 			t.Errorf("packet %d: [%s] seq %d at %v, %v; want [%s] seq %d at %v", i, got.Flags, got.Seq, ci.Timestamp, err,
 				want[i].Seg.Flags, want[i].Seg.Seq, want[i].Time)
 		}
+	}
+}
+
+// checkComments reads the file with tshark (an independent reader, as
+// Wireshark users will) and wants exactly one packet comment, want: the
+// packets the wire forwarded as sent carry none.
+func checkComments(t *testing.T, file []byte, want string) {
+	t.Helper()
+	tshark, err := exec.LookPath("tshark")
+	testenv.Require(t, err == nil, "tshark not found (apt-get install tshark)")
+	path := filepath.Join(t.TempDir(), "wire.pcapng")
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tshark, "-r", path, "-T", "fields", "-e", "frame.comment").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	var got []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			got = append(got, line)
+		}
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("packet comments %q, want exactly [%q]", got, want)
 	}
 }
