@@ -170,6 +170,11 @@ func signatures(res []lab.Result) map[string][]string {
 				}
 				if id := fmt.Sprint(k, f, pos); !sent[id] {
 					sent[id] = true
+					// A socket that is gone answers each segment that still
+					// arrives with its own RST: how many arrive is timing.
+					if n := len(seqs[k]); f == "R" && n > 0 && seqs[k][n-1] == "R" {
+						continue
+					}
 					seqs[k] = append(seqs[k], f)
 				}
 			case e.Call != nil && volatile(e.Call) == "":
