@@ -87,19 +87,7 @@ func (o *pcapOut) flusher() {
 
 // writeFrame is write for an undecoded frame.
 func (o *pcapOut) writeFrame(f capture.Frame) error {
-	o.mu.Lock()
-	err := o.ferr
-	if err == nil {
-		err = o.w.WriteFrame(f)
-	}
-	if err == nil && o.perPacket {
-		err = o.w.Flush()
-	}
-	o.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("capture: -w %s: %w", o.path, err)
-	}
-	return nil
+	return o.put(func() error { return o.w.WriteFrame(f) })
 }
 
 // write appends a frame (and with -U flushes it). An error of the
@@ -108,10 +96,16 @@ func (o *pcapOut) write(seg capture.Segment) error {
 	if o == nil {
 		return nil
 	}
+	return o.put(func() error { return o.w.Write(seg) })
+}
+
+// put runs one write under the lock, after the background flush's error
+// (if any) and before a per-packet flush (-U).
+func (o *pcapOut) put(write func() error) error {
 	o.mu.Lock()
 	err := o.ferr
 	if err == nil {
-		err = o.w.Write(seg)
+		err = write()
 	}
 	if err == nil && o.perPacket {
 		err = o.w.Flush()
