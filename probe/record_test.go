@@ -1,16 +1,23 @@
 package probe
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/internal/testenv"
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/record"
 )
@@ -196,4 +203,71 @@ func referenceServerSent(segs []capture.Segment, server netip.AddrPort) (bytes i
 		bytes += h
 	}
 	return bytes, resets
+}
+
+// TestLiveDiagramFromRecords: on a live probe of Go's net/http (root: the
+// probe captures its own packets), every check's diagram events and reset
+// evidence equal what the old bookkeeping makes of the same captured
+// segments; the battery's checks open one connection or several at once.
+func TestLiveDiagramFromRecords(t *testing.T) {
+	testenv.RequireRoot(t)
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false) // plain TCP (ARCHITECTURE.md)
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := strings.Repeat("x", 300<<10)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := "hello\n"
+		if r.URL.Path == "/large" {
+			b = large
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		_, _ = io.WriteString(w, b) // a client gone mid-reply is one of the checks
+	})}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	defer func() { _ = srv.Close(); <-done }()
+
+	tg, err := newTarget(&Config{Addr: l.Addr().String(), Large: "/large", MaxWait: 10 * time.Second, Packets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := tg.preflight(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec, note := startRecorder(tg)
+	if rec == nil {
+		t.Fatalf("no capture: %s", note)
+	}
+	several := 0
+	for _, c := range tg.runAll(ctx, rec) {
+		var owned []capture.Segment
+		for _, s := range rec.segs {
+			if c.log.owns(s) {
+				owned = append(owned, s)
+			}
+		}
+		if len(owned) == 0 {
+			continue // a check that opened no connection (n/a)
+		}
+		if len(c.conns) > 1 {
+			several++
+		}
+		if got, want := c.packetEvents(), referenceEvents(owned, c.log); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the diagram's %d packet events differ from the old bookkeeping's %d", c.Name, len(got), len(want))
+		}
+		if n, resets := referenceServerSent(owned, c.log.server); resets > 0 {
+			if want := fmt.Sprintf("; capture: %d [R] from the server, which had sent %d bytes of data", resets, n); !strings.HasSuffix(c.Evidence, want) {
+				t.Errorf("%s: evidence %q, want it to end with %q", c.Name, c.Evidence, want)
+			}
+		} else if strings.Contains(c.Evidence, "; capture:") {
+			t.Errorf("%s: evidence %q names resets the old bookkeeping did not count", c.Name, c.Evidence)
+		}
+	}
+	if several == 0 {
+		t.Error("no check opened several connections: the test did not see the case it is for")
+	}
 }
