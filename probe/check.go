@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/record"
 )
 
 // Check is one check's verdict and the evidence it was computed from.
@@ -35,8 +35,11 @@ type Check struct {
 	// Packets are the check's segments as tcpdump prints them (root only).
 	Packets []string `json:"packets,omitempty"`
 
-	log  *callLog
-	segs []capture.Segment
+	log *callLog
+	// conns are the records of the check's connections, in the order they
+	// began; wire places each captured segment in them, in capture order.
+	conns []*record.Conn
+	wire  []wirePacket
 }
 
 // callLog is what the client's sockets did, for the evidence and the

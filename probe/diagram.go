@@ -1,12 +1,12 @@
 package probe
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 
-	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/explain"
 	"github.com/tcpteardown/teardown/lab"
+	"github.com/tcpteardown/teardown/record"
 )
 
 // Timeline turns a check into the lab's plain-data result, so that the
@@ -31,36 +31,41 @@ func (c *Check) Timeline() lab.Result {
 	return r
 }
 
-// packetEvents numbers each direction's sequence space from its SYN, as
-// tcpdump does after the handshake.
+// packetEvents draws the check's captured segments in capture order from
+// their records: relative numbers per direction from each side's SYN (as
+// tcpdump prints them after the handshake), and the client's port in Info,
+// since a check may open several connections and the diagram has one
+// client lane. Times are from the check's start, like its calls'.
 func (c *Check) packetEvents() []lab.Event {
-	isn := map[string]uint32{}
-	var out []lab.Event
-	for _, s := range c.segs {
-		from, to := "client", "server"
-		if s.Src == c.log.server {
-			from, to = "server", "client"
-		}
-		fwd, back := s.Src.String()+">"+s.Dst.String(), s.Dst.String()+">"+s.Src.String()
-		if s.Flags.Has(capture.SYN) {
-			isn[fwd] = s.Seq
-		}
-		p := &lab.Packet{From: from, To: to, Proto: "tcp", Flags: s.Flags.String(),
-			Seq: s.Seq - isn[fwd], Ack: s.Ack - isn[back], Len: s.Len, Win: s.Win, Info: portInfo(s, from)}
-		if !s.Flags.Has(capture.ACK) {
-			p.Ack = 0
-		}
-		out = append(out, lab.Event{T: s.Time.Sub(c.log.start), Kind: lab.KindPacket, Packet: p})
+	evs := make(map[*record.Conn][]lab.Event, len(c.conns))
+	for _, rc := range c.conns {
+		evs[rc] = c.connEvents(rc)
+	}
+	out := make([]lab.Event, 0, len(c.wire))
+	for _, w := range c.wire {
+		out = append(out, evs[w.conn][w.n])
 	}
 	return out
 }
 
-// portInfo names the client's port, since a check may open several
-// connections and the diagram has one client lane.
-func portInfo(s capture.Segment, from string) string {
-	p := s.Src.Port()
-	if from == "server" {
-		p = s.Dst.Port()
+// connEvents turns one record into events on the probe's lanes: the server
+// is the side at the target's address (owns() lets in only segments to or
+// from it; the record's own client and server agree with it whenever the
+// SYN was captured).
+func (c *Check) connEvents(rc *record.Conn) []lab.Event {
+	out := explain.Events(rc)[:len(rc.Timeline)] // no traced states: the packets, in order
+	srv := sideOf(rc, c.log.server)
+	port := strconv.Itoa(int(rc.Sides[record.Peer(srv)].Addr.Port()))
+	off := rc.First.Sub(c.log.start)
+	for i := range out {
+		p := out[i].Packet
+		from := rc.Timeline[i].From
+		p.From, p.To = "client", "server"
+		if from == srv {
+			p.From, p.To = "server", "client"
+		}
+		p.Info = "port " + port
+		out[i].T += off
 	}
-	return fmt.Sprintf("port %s", strconv.Itoa(int(p)))
+	return out
 }

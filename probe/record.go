@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tcpteardown/teardown/capture"
+	"github.com/tcpteardown/teardown/record"
 )
 
 // recorder captures the probe's own connections: every segment to or from
@@ -93,51 +94,81 @@ func (r *recorder) stop() {
 	_ = r.cap.Close()
 }
 
-// attach gives c the segments of its own connections, and the capture's
-// word on resets: an [R] from the server is an RST even where the client's
+// attach gives c the segments of its own connections, folded into
+// records (record.Builder, every connection kept), and the capture's word
+// on resets: an [R] from the server is an RST even where the client's
 // reads had already ended.
 func (r *recorder) attach(c *Check) {
 	if r == nil || c.log == nil {
 		return
 	}
-	var f capture.Formatter
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range r.segs {
-		if c.log.owns(s) {
-			c.segs = append(c.segs, s)
-			c.Packets = append(c.Packets, f.Format(s))
+	c.addSegments(r.segs)
+}
+
+// addSegments folds the segments of c's connections, in capture order,
+// into records, keeps each one's place in that order for the diagram, and
+// adds the capture's resets to the evidence.
+func (c *Check) addSegments(segs []capture.Segment) {
+	var f capture.Formatter
+	b := record.Builder{Keep: func(int) bool { return true }, Done: func(rc *record.Conn) { c.conns = append(c.conns, rc) }}
+	for i := range segs {
+		s := &segs[i]
+		if !c.log.owns(*s) {
+			continue
 		}
+		c.Packets = append(c.Packets, f.Format(*s))
+		b.Add(s)
+		// Right after Add the connection that took s is tracked (it has
+		// just had a packet, so the linger sweep cannot have ended it).
+		rc := b.Lookup(s.Src, s.Dst)
+		c.wire = append(c.wire, wirePacket{rc, len(rc.Timeline) - 1})
 	}
-	if n, resets := serverSent(c.segs, c.log.server); resets > 0 {
+	b.Flush()
+	slices.SortFunc(c.conns, func(x, y *record.Conn) int { return x.ID - y.ID })
+	if n, resets := serverSent(c.conns, c.log.server); resets > 0 {
 		c.RST = true
 		c.Evidence += fmt.Sprintf("; capture: %d [R] from the server, which had sent %d bytes of data", resets, n)
 	}
 }
 
-// serverSent counts the server's data bytes (highest sequence reached
-// past each SYN, so retransmissions count once) and its resets.
-func serverSent(segs []capture.Segment, server netip.AddrPort) (bytes int64, resets int) {
-	isn := map[netip.AddrPort]uint32{}
-	high := map[netip.AddrPort]int64{}
-	for _, s := range segs {
-		if s.Src != server {
+// wirePacket places one captured segment: packet n of conn's Timeline.
+type wirePacket struct {
+	conn *record.Conn
+	n    int
+}
+
+// serverSent sums the server's data bytes over the connections (the
+// record counts the highest sequence reached, so retransmissions count
+// once) and counts every [R] the server sent, not only each connection's
+// first.
+func serverSent(conns []*record.Conn, server netip.AddrPort) (bytes int64, resets int) {
+	for _, rc := range conns {
+		side := sideOf(rc, server)
+		if side < 0 {
 			continue
 		}
-		if s.Flags.Has(capture.SYN) {
-			isn[s.Dst] = s.Seq + 1
+		bytes += rc.Sides[side].Bytes
+		for _, p := range rc.Timeline {
+			if p.From == side && p.Flags.Has(capture.RST) {
+				resets++
+			}
 		}
-		if s.Flags.Has(capture.RST) {
-			resets++
-		}
-		if _, known := isn[s.Dst]; known && s.Len > 0 {
-			high[s.Dst] = max(high[s.Dst], int64(s.Seq-isn[s.Dst])+int64(s.Len))
-		}
-	}
-	for _, h := range high {
-		bytes += h
 	}
 	return bytes, resets
+}
+
+// sideOf is the index of rc's side at addr, -1 when neither is. The
+// record calls client the side that sent the SYN; the probe knows its
+// server by address, which holds also where the SYN was not captured.
+func sideOf(rc *record.Conn, addr netip.AddrPort) int {
+	for i := range rc.Sides {
+		if rc.Sides[i].Addr == addr {
+			return i
+		}
+	}
+	return -1
 }
 
 // owns reports whether s belongs to one of the check's connections.
