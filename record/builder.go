@@ -34,6 +34,16 @@ type Builder struct {
 	// that missed a connection's end (packets dropped) must not keep it
 	// forever. Zero: never, as a file's long-lived connections stay whole.
 	Idle time.Duration
+	// RestartAtSYN numbers like tcpdump does across reused four-tuples: a
+	// SYN whose ISN is not its sender's starts a new connection even when
+	// the previous one on the pair never finished (the lab's scenarios
+	// reuse four-tuples while a socket still holds the old one, see the
+	// old-duplicate scenario), and a SYN-ACK with a new ISN restarts its
+	// sender's numbering in place. The new connection's other side keeps
+	// the previous one's ISN until it sends its own SYN: what it sends
+	// before (a challenge ACK, an RST) comes from the old socket and
+	// belongs to the old sequence space.
+	RestartAtSYN bool
 
 	conns  map[key]*Conn
 	nextID int
@@ -76,16 +86,23 @@ func (b *Builder) Add(s *capture.Segment) {
 	}
 	k := keyOf(s.Src, s.Dst)
 	c := b.conns[k]
-	if c != nil && reused(c, s) {
+	var prev *Conn
+	if c != nil && (reused(c, s) || b.RestartAtSYN && newISN(c, s, false)) {
 		b.finish(k, c)
-		c = nil
+		prev, c = c, nil
 	}
 	if c == nil {
 		c = b.open(k, s)
+		if b.RestartAtSYN && prev != nil {
+			inherit(c, prev, s.Dst)
+		}
 	}
 	from := Client
 	if s.Src != c.Sides[Client].Addr {
 		from = Server
+	}
+	if b.RestartAtSYN && newISN(c, s, true) {
+		c.Sides[from] = Side{Addr: s.Src}
 	}
 	was := c.Finished()
 	c.add(s, from, c.Timeline != nil)
@@ -119,6 +136,36 @@ func reused(c *Conn, s *capture.Segment) bool {
 		return false
 	}
 	return s.Src != c.Sides[Client].Addr || s.Seq != c.Sides[Client].ISN
+}
+
+// newISN: s is a SYN (synAck: a SYN-ACK) whose sender already has an ISN
+// in c, another one.
+func newISN(c *Conn, s *capture.Segment, synAck bool) bool {
+	if !s.Flags.Has(capture.SYN) || s.Flags.Has(capture.ACK) != synAck {
+		return false
+	}
+	for i := range c.Sides {
+		if sd := &c.Sides[i]; sd.Addr == s.Src {
+			return sd.known && s.Seq != sd.ISN
+		}
+	}
+	return false
+}
+
+// inherit gives the side at addr of the new connection c the ISN it had in
+// prev (RestartAtSYN).
+func inherit(c, prev *Conn, addr netip.AddrPort) {
+	for i := range prev.Sides {
+		old := &prev.Sides[i]
+		if old.Addr != addr || !old.known {
+			continue
+		}
+		for j := range c.Sides {
+			if sd := &c.Sides[j]; sd.Addr == addr {
+				sd.known, sd.ISN, sd.wscale, sd.dataStart, sd.hiData = true, old.ISN, -1, old.dataStart, old.dataStart
+			}
+		}
+	}
 }
 
 func (b *Builder) open(k key, s *capture.Segment) *Conn {

@@ -42,20 +42,23 @@ func Timeline(rec *Recording) []lab.Event {
 	return evs
 }
 
+// packetEvents numbers the TCP segments with a record.Builder (one
+// connection per four-tuple and SYN, relative numbers as tcpdump prints
+// them); UDP datagrams and ICMP errors are drawn as captured.
 func packetEvents(rec *Recording) []lab.Event {
-	isn := map[[2]netip.AddrPort]uint32{}
 	segs := slices.Clone(rec.Segments)
 	// Relative numbers need each direction's first segment first.
 	slices.SortStableFunc(segs, func(a, b capture.Segment) int { return a.Time.Compare(b.Time) })
+	b := newTCPRecord()
 	var out []lab.Event
-	for _, s := range segs {
+	for i := range segs {
+		s := &segs[i]
 		p := &lab.Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win}
-		p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
+		p.From, p.To = endpointNames(rec.Sockets, *s, s.Time.Sub(rec.Start))
+		p.Info = packetInfo(*s)
 		if s.Proto == capture.TCP {
-			p.Flags = s.Flags.String()
-			p.Seq, p.Ack = relSeq(isn, s)
+			tcpPacket(b, s, p)
 		}
-		p.Info = packetInfo(s)
 		out = append(out, lab.Event{T: s.Time.Sub(rec.Start), Kind: lab.KindPacket, Packet: p})
 	}
 	return out
@@ -76,23 +79,6 @@ func nameOr(name string, ap netip.AddrPort) string {
 		return name
 	}
 	return ap.String()
-}
-
-// relSeq makes seq and ack relative to the first sequence number seen in
-// each direction (the SYN's, when the handshake was captured).
-func relSeq(isn map[[2]netip.AddrPort]uint32, s capture.Segment) (uint32, uint32) {
-	fwd, rev := [2]netip.AddrPort{s.Src, s.Dst}, [2]netip.AddrPort{s.Dst, s.Src}
-	base, ok := isn[fwd]
-	if !ok || s.Flags.Has(capture.SYN) {
-		base = s.Seq
-		isn[fwd] = base
-	}
-	seq := s.Seq - base
-	var ack uint32
-	if r, ok := isn[rev]; ok && s.Flags.Has(capture.ACK) {
-		ack = s.Ack - r
-	}
-	return seq, ack
 }
 
 func packetInfo(s capture.Segment) string {

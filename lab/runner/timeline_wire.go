@@ -1,11 +1,10 @@
 package runner
 
 import (
-	"net/netip"
-
 	"github.com/tcpteardown/teardown/capture"
 	"github.com/tcpteardown/teardown/lab"
 	"github.com/tcpteardown/teardown/lab/wire"
+	"github.com/tcpteardown/teardown/record"
 )
 
 // wirePackets turns the wire's events into packet events: one per packet
@@ -16,7 +15,7 @@ import (
 // (the IPv6 hosts' own multicast listener reports) are left out: they
 // belong to no actor.
 func wirePackets(rec *Recording) []lab.Event {
-	isn := map[[2]netip.AddrPort]uint32{}
+	b := newTCPRecord()
 	pending := map[*byte]*lab.Packet{} // a delayed packet, by its frame, until it is delivered
 	var out []lab.Event
 	for _, we := range rec.Wire {
@@ -32,7 +31,7 @@ func wirePackets(rec *Recording) []lab.Event {
 			continue
 		}
 		s.Time = we.Time
-		p := wirePacket(rec, isn, s, we.Action)
+		p := wirePacket(rec, b, s, we.Action)
 		switch {
 		case p.Wire == lab.WireDelayed:
 			pending[&s.Raw[0]] = p
@@ -46,12 +45,11 @@ func wirePackets(rec *Recording) []lab.Event {
 	return out
 }
 
-func wirePacket(rec *Recording, isn map[[2]netip.AddrPort]uint32, s capture.Segment, act wire.Action) *lab.Packet {
+func wirePacket(rec *Recording, b *record.Builder, s capture.Segment, act wire.Action) *lab.Packet {
 	p := &lab.Packet{Proto: s.Proto.String(), Len: s.Len, Win: s.Win, Wire: wireMark(act)}
 	p.From, p.To = endpointNames(rec.Sockets, s, s.Time.Sub(rec.Start))
 	if s.Proto == capture.TCP {
-		p.Flags = s.Flags.String()
-		p.Seq, p.Ack = relSeq(isn, s)
+		tcpPacket(b, &s, p)
 	}
 	p.Info = packetInfo(s)
 	return p
