@@ -50,7 +50,7 @@ func FuzzReadFile(f *testing.F) {
 // flags, seq, ack, length, window, time step) between two pairs of
 // addresses, with a state transition of the sender's socket after each
 // (its states from the flags byte, which makes broken chains), keeps the
-// Builder's invariants.
+// Builder's invariants; an odd-length input turns RestartAtSYN on.
 func FuzzBuilder(f *testing.F) {
 	f.Add([]byte("\x00\x02\x00\x00\x00\x01\x00\x00\x00\x00\x00\x10"))
 	f.Add(bytes.Repeat([]byte("\x01\x11\xff\xff\xff\xf0\x00\x00\x00\x05\x03\x00"), 5))
@@ -58,7 +58,7 @@ func FuzzBuilder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		now := rt.Epoch
 		total, seen := 0, 0
-		b := &record.Builder{Linger: time.Second, Done: func(c *record.Conn) {
+		b := &record.Builder{Linger: time.Second, RestartAtSYN: len(in)%2 == 1, Done: func(c *record.Conn) {
 			seen += c.Packets
 			for _, sd := range c.Sides {
 				if sd.Acked < 0 || sd.Acked > sd.Bytes || sd.Unacked() < 0 {
