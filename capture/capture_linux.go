@@ -32,17 +32,6 @@ const (
 	numBlocks    = 128
 	frameSize    = 4096
 	blockTimeout = time.Millisecond
-	// pollTimeout bounds how long a blocked Next takes to notice ctx or
-	// Close.
-	pollTimeout = 50 * time.Millisecond
-	// batchPollTimeout replaces it for a batched capture (Config.Batch,
-	// capture -w): nobody watches lines, so Ctrl-C may take a quarter
-	// second to end it. Every poll timeout wakes the reader's thread and
-	// with it Go's sysmon, which then spins until it takes the P back
-	// from the next poll (~95 nanosleeps a second with 50 ms, by strace):
-	// idle CPU of `teardown capture -w` measured 57–76 ms over 4 s with
-	// 50 ms and 42–47 ms with 500 ms (6 Dec 2026, load average 15).
-	batchPollTimeout = 250 * time.Millisecond
 )
 
 // afSource reads an AF_PACKET TPACKET_V3 ring through gopacket/afpacket.
@@ -51,6 +40,7 @@ type afSource struct {
 	mu     sync.RWMutex // Close takes it exclusively: the ring is unmapped under no reader
 	gone   bool         // the socket is closed (guarded by mu)
 	tp     *afpacket.TPacket
+	wake   *os.File  // the same socket, in Go's netpoller (wait)
 	since  time.Time // frames stamped before the filter was attached are dropped…
 	fresh  bool      // …until the first later one: the ring is FIFO, and a clock step must not hide packets
 	base   Stats     // kernel counters at that moment
@@ -94,19 +84,24 @@ func openHere(c *Config) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	batch, poll := blockTimeout, pollTimeout
+	batch := blockTimeout
 	if c.Batch > 0 {
-		batch, poll = c.Batch, batchPollTimeout
+		batch = c.Batch
 	}
 	tp, err := newTPacket(afpacket.OptInterface(bind),
 		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(batch),
-		afpacket.OptPollTimeout(poll), afpacket.OptBlockSize(blockSize),
+		afpacket.OptPollTimeout(0), afpacket.OptBlockSize(blockSize), // poll timeout 0: never blocks, see wait
 		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))
 	if err != nil {
 		return nil, socketError(err)
 	}
 	s := &afSource{tp: tp}
+	if s.wake, err = newWaker(tp); err != nil {
+		tp.Close()
+		return nil, err
+	}
 	if err := s.attach(prog); err != nil {
+		s.wake.Close()
 		tp.Close()
 		return nil, err
 	}
@@ -143,6 +138,9 @@ func (s *afSource) read(ctx context.Context, keep bool) ([]byte, time.Time, int,
 		frame, ci, err := s.readOnce(keep)
 		switch {
 		case errors.Is(err, afpacket.ErrTimeout):
+			if err := s.wait(ctx); err != nil {
+				return nil, time.Time{}, 0, err
+			}
 			continue
 		case err != nil:
 			return nil, time.Time{}, 0, err
@@ -201,7 +199,8 @@ func (s *afSource) close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.mu.Lock() // waits for a reader blocked in poll (at most its poll timeout)
+	s.wake.Close() // ends a wait
+	s.mu.Lock()    // waits for a reader inside afpacket (it never blocks)
 	defer s.mu.Unlock()
 	s.final, _ = s.kernelStats()
 	s.gone = true
