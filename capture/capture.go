@@ -19,8 +19,7 @@ type Config struct {
 	// Batch lets the kernel hold frames up to this long to hand them over
 	// in fuller blocks (fewer wake-ups: cheaper per packet). 0 means 1 ms,
 	// right for a live display; a file writer can take 100 ms or more, as
-	// tcpdump -w does (libpcap's default timeout is 1 s). A batched
-	// capture also notices ctx and Close less often: within 250 ms.
+	// tcpdump -w does (libpcap's default timeout is 1 s).
 	Batch time.Duration
 	// NetNS is a descriptor of the network namespace to capture in (e.g.
 	// an open /run/netns/NAME); 0 is the caller's. The packet socket is
