@@ -24,7 +24,7 @@ import (
 // timeout each wake-up also woke Go's sysmon, which spun (~95 nanosleeps
 // a second by strace) until it took the P back. Measured on this machine
 // under load (6 Dec 2026), `teardown capture -w` idle for 4 s cost
-// 57–76 ms of CPU with the 50 ms timeout, 31–36 ms this way (most of the
+// 57–76 ms of CPU with the 50 ms timeout, about 32 ms this way (most of the
 // rest is the process's start). ctx and Close end a wait at once,
 // through the file's deadline and its closing.
 
