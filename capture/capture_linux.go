@@ -32,9 +32,6 @@ const (
 	numBlocks    = 128
 	frameSize    = 4096
 	blockTimeout = time.Millisecond
-	// pollTimeout bounds how long a blocked Next takes to notice ctx or
-	// Close.
-	pollTimeout = 50 * time.Millisecond
 )
 
 // afSource reads an AF_PACKET TPACKET_V3 ring through gopacket/afpacket.
@@ -43,6 +40,7 @@ type afSource struct {
 	mu     sync.RWMutex // Close takes it exclusively: the ring is unmapped under no reader
 	gone   bool         // the socket is closed (guarded by mu)
 	tp     *afpacket.TPacket
+	wake   *os.File  // the same socket, in Go's netpoller (wait)
 	since  time.Time // frames stamped before the filter was attached are dropped…
 	fresh  bool      // …until the first later one: the ring is FIFO, and a clock step must not hide packets
 	base   Stats     // kernel counters at that moment
@@ -92,13 +90,18 @@ func openHere(c *Config) (source, error) {
 	}
 	tp, err := newTPacket(afpacket.OptInterface(bind),
 		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(batch),
-		afpacket.OptPollTimeout(pollTimeout), afpacket.OptBlockSize(blockSize),
+		afpacket.OptPollTimeout(0), afpacket.OptBlockSize(blockSize), // poll timeout 0: never blocks, see wait
 		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))
 	if err != nil {
 		return nil, socketError(err)
 	}
 	s := &afSource{tp: tp}
+	if s.wake, err = newWaker(tp); err != nil {
+		tp.Close()
+		return nil, err
+	}
 	if err := s.attach(prog); err != nil {
+		s.wake.Close()
 		tp.Close()
 		return nil, err
 	}
@@ -135,6 +138,9 @@ func (s *afSource) read(ctx context.Context, keep bool) ([]byte, time.Time, int,
 		frame, ci, err := s.readOnce(keep)
 		switch {
 		case errors.Is(err, afpacket.ErrTimeout):
+			if err := s.wait(ctx); err != nil {
+				return nil, time.Time{}, 0, err
+			}
 			continue
 		case err != nil:
 			return nil, time.Time{}, 0, err
@@ -193,7 +199,8 @@ func (s *afSource) close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.mu.Lock() // waits for a reader blocked in poll (at most pollTimeout)
+	s.wake.Close() // ends a wait
+	s.mu.Lock()    // waits for a reader inside afpacket (it never blocks)
 	defer s.mu.Unlock()
 	s.final, _ = s.kernelStats()
 	s.gone = true
