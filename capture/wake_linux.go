@@ -60,7 +60,7 @@ func (s *afSource) wait(ctx context.Context) error {
 	if err := s.wake.SetReadDeadline(time.Time{}); err != nil {
 		return io.EOF
 	}
-	stop := context.AfterFunc(ctx, func() { s.wake.SetReadDeadline(longAgo) })
+	stop := context.AfterFunc(ctx, func() { _ = s.wake.SetReadDeadline(longAgo) }) // a pollable dup takes deadlines; Close ends the wait otherwise
 	defer stop()
 	err = rc.Read(func(fd uintptr) bool { return readable(int(fd)) })
 	switch {
