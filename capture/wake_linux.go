@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/afpacket"
-	"golang.org/x/sys/unix"
+	"github.com/tcpteardown/teardown/internal/sys"
 )
 
 // A reader with nothing to read waits in Go's netpoller (epoll), not in a
@@ -36,12 +36,12 @@ func newWaker(tp *afpacket.TPacket) (*os.File, error) {
 	if !fd.IsValid() || !fd.CanInt() {
 		return nil, errors.New("packet socket: afpacket.TPacket has no fd field")
 	}
-	dup, err := unix.FcntlInt(uintptr(fd.Int()), unix.F_DUPFD_CLOEXEC, 0)
+	dup, err := sys.Dup(int(fd.Int())) // F_DUPFD_CLOEXEC
 	if err != nil {
 		return nil, os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", err)
 	}
-	if err := unix.SetNonblock(dup, true); err != nil {
-		unix.Close(dup)
+	if err := sys.SetNonblock(dup, true); err != nil {
+		sys.RawClose(dup)
 		return nil, os.NewSyscallError("fcntl O_NONBLOCK", err)
 	}
 	return os.NewFile(uintptr(dup), "packet socket"), nil
@@ -77,7 +77,6 @@ func (s *afSource) wait(ctx context.Context) error {
 // readable asks the socket without blocking. An error counts as readable:
 // afpacket's own poll then reports it.
 func readable(fd int) bool {
-	p := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	n, err := unix.Poll(p[:], 0)
-	return err != nil || n > 0
+	ok, err := sys.Poll(fd, false, 0)
+	return err != nil || ok
 }
