@@ -97,7 +97,8 @@ func Dial(ctx context.Context, cfg *ClientConfig) (*Client, error) {
 	d.SetMultipathTCP(false) // plain TCP on the wire, as for the server
 	conn, err := d.DialContext(ctx, "tcp", c.cfg.Addr)
 	if err != nil {
-		return nil, &dialError{addr: c.cfg.Addr, err: err}
+		return nil, &addrError{op: "client: connect", addr: c.cfg.Addr, err: err,
+			errno: syscall.ECONNREFUSED, hint: "is `teardown serve` running?"}
 	}
 	c.conn = conn.(*net.TCPConn)
 	return c, nil
@@ -349,19 +350,3 @@ func readLines(in io.Reader, done <-chan struct{}) <-chan string {
 	}()
 	return out
 }
-
-// dialError is the one line a user sees when the client cannot connect.
-type dialError struct {
-	addr string
-	err  error
-}
-
-func (e *dialError) Error() string {
-	msg := fmt.Sprintf("client: connect %s: %s", e.addr, kernelText(e.err))
-	if errors.Is(e.err, syscall.ECONNREFUSED) {
-		msg += " — is `teardown serve` running?"
-	}
-	return msg
-}
-
-func (e *dialError) Unwrap() error { return e.err }

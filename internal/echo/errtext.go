@@ -2,8 +2,10 @@ package echo
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"syscall"
 )
 
 // kernelText returns the words the kernel used for err: the errno text of a
@@ -20,3 +22,25 @@ func kernelText(err error) string {
 	}
 	return err.Error()
 }
+
+// addrError is the one line a user sees when the client cannot connect or
+// the server cannot listen: what failed, where, the kernel's words, and
+// what to do when the errno is the usual one (refused: no server; in use:
+// another server).
+type addrError struct {
+	op    string // "client: connect", "serve: listen"
+	addr  string
+	err   error
+	errno syscall.Errno // the errno the hint answers
+	hint  string
+}
+
+func (e *addrError) Error() string {
+	msg := fmt.Sprintf("%s %s: %s", e.op, e.addr, kernelText(e.err))
+	if errors.Is(e.err, e.errno) {
+		msg += " — " + e.hint
+	}
+	return msg
+}
+
+func (e *addrError) Unwrap() error { return e.err }

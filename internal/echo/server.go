@@ -68,7 +68,8 @@ func Listen(ctx context.Context, cfg *ServerConfig) (*Server, error) {
 	lc.SetMultipathTCP(false)
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
 	if err != nil {
-		return nil, &listenError{addr: s.cfg.Addr, err: err}
+		return nil, &addrError{op: "serve: listen", addr: s.cfg.Addr, err: err,
+			errno: syscall.EADDRINUSE, hint: "is another `teardown serve` running? Stop it or pick another -addr"}
 	}
 	s.ln = ln
 	return s, nil
@@ -230,19 +231,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-
-// listenError is the one line a user sees when the server cannot listen.
-type listenError struct {
-	addr string
-	err  error
-}
-
-func (e *listenError) Error() string {
-	msg := fmt.Sprintf("serve: listen %s: %s", e.addr, kernelText(e.err))
-	if errors.Is(e.err, syscall.EADDRINUSE) {
-		msg += " — is another `teardown serve` running? Stop it or pick another -addr"
-	}
-	return msg
-}
-
-func (e *listenError) Unwrap() error { return e.err }
