@@ -198,6 +198,24 @@ type Expectation struct {
 	Skipped bool `json:"skipped,omitempty"`
 }
 
+// TallyExpectations counts a run's expectations: how many held, how many
+// were checked (held or not), and how many were skipped for lack of a
+// recording. The summary prints held/counted, then the skipped apart.
+func TallyExpectations(xs []Expectation) (held, counted, skipped int) {
+	for _, x := range xs {
+		switch {
+		case x.Skipped:
+			skipped++
+		case x.OK:
+			held++
+			counted++
+		default:
+			counted++
+		}
+	}
+	return held, counted, skipped
+}
+
 // Result is one run of one scenario (or of one variant of it).
 type Result struct {
 	Name    string   `json:"name"`

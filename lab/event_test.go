@@ -39,3 +39,12 @@ func TestEventJSONFlatPacket(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 }
+
+func TestTallyExpectations(t *testing.T) {
+	xs := []lab.Expectation{{OK: true}, {OK: false}, {Skipped: true}, {OK: true}, {Skipped: true, OK: true}}
+	held, counted, skipped := lab.TallyExpectations(xs)
+	if held != 2 || counted != 3 || skipped != 2 {
+		t.Errorf("held, counted, skipped = %d, %d, %d; want 2, 3, 2 (a skipped one is never counted, even marked OK)",
+			held, counted, skipped)
+	}
+}

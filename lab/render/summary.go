@@ -144,7 +144,7 @@ func scenarioName(r lab.Result) string {
 
 // expects is "held/counted", plus "+n skipped" when some were not recorded.
 func (o Options) expects(r lab.Result) string {
-	held, counted, skipped := tally(r.Expects)
+	held, counted, skipped := lab.TallyExpectations(r.Expects)
 	if len(r.Expects) == 0 {
 		return "-"
 	}

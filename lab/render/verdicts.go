@@ -13,7 +13,7 @@ func (o Options) expectations(p *printer, xs []lab.Expectation) {
 	if len(xs) == 0 {
 		return
 	}
-	held, counted, skipped := tally(xs)
+	held, counted, skipped := lab.TallyExpectations(xs)
 	head := fmt.Sprintf("%s %d/%d", o.tr("expectations"), held, counted)
 	if skipped > 0 {
 		head += fmt.Sprintf(" (%d %s)", skipped, o.tr("skipped"))
@@ -23,21 +23,6 @@ func (o Options) expectations(p *printer, xs []lab.Expectation) {
 	for _, x := range xs {
 		o.expectation(p, x)
 	}
-}
-
-func tally(xs []lab.Expectation) (held, counted, skipped int) {
-	for _, x := range xs {
-		switch {
-		case x.Skipped:
-			skipped++
-		case x.OK:
-			held++
-			counted++
-		default:
-			counted++
-		}
-	}
-	return held, counted, skipped
 }
 
 func (o Options) expectation(p *printer, x lab.Expectation) {

@@ -122,18 +122,7 @@ func verdictClass(v lab.VerdictKind) string {
 }
 
 func expectCount(xs []lab.Expectation) string {
-	held, counted, skipped := 0, 0, 0
-	for _, x := range xs {
-		switch {
-		case x.Skipped:
-			skipped++
-		case x.OK:
-			held++
-			counted++
-		default:
-			counted++
-		}
-	}
+	held, counted, skipped := lab.TallyExpectations(xs)
 	s := fmt.Sprintf("%d/%d", held, counted)
 	if skipped > 0 {
 		s += fmt.Sprintf(" (%d %s)", skipped, bi("skipped"))
