@@ -64,6 +64,29 @@ func listen(addr string) (net.Listener, error) {
 	return lc.Listen(context.Background(), "tcp", addr)
 }
 
+// pair listens on addr, connects to it (through d, or a plain dialer) and
+// accepts: the client's end and the server's. The listener is closed once
+// the connection is accepted (that sends nothing); the ends are the
+// caller's.
+func pair(addr string, d *net.Dialer) (c, s net.Conn, err error) {
+	l, err := listen(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer l.Close()
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	if c, err = d.Dial("tcp", addr); err != nil {
+		return nil, nil, err
+	}
+	if s, err = l.Accept(); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, s, nil
+}
+
 func httpd(addr string) error {
 	l, err := listen(addr)
 	if err != nil {
@@ -92,17 +115,7 @@ func abort(addr string) error {
 }
 
 func lostAck(addr string) error {
-	l, err := listen(addr)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 20001}}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	s, err := l.Accept()
+	c, s, err := pair(addr, &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 20001}})
 	if err != nil {
 		return err
 	}
@@ -123,16 +136,7 @@ func lostAck(addr string) error {
 }
 
 func zeroWin(addr string) error {
-	l, err := listen(addr)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	s, err := l.Accept()
+	c, s, err := pair(addr, nil)
 	if err != nil {
 		return err
 	}
@@ -163,16 +167,7 @@ func nft(chain, rule string) error {
 // the wire, and the client retransmits its data (at the RTO, 200 ms, then
 // doubling) until it aborts with SO_LINGER 0.
 func silent(addr string) error {
-	l, err := listen(addr)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	s, err := l.Accept()
+	c, s, err := pair(addr, nil)
 	if err != nil {
 		return err
 	}
@@ -207,20 +202,11 @@ func synLost(addr string) error {
 // closeWait: the client sends and half-closes; the server reads to EOF and
 // never closes, so it sits in CLOSE-WAIT until the process exits (C29).
 func closeWait(addr string) error {
-	l, err := listen(addr)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	c, err := net.Dial("tcp", addr)
+	c, s, err := pair(addr, nil)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	s, err := l.Accept()
-	if err != nil {
-		return err
-	}
 	defer s.Close()
 	io.WriteString(c, "request")
 	c.(*net.TCPConn).CloseWrite()
@@ -241,20 +227,11 @@ func crossed(addr string) error {
 			return err
 		}
 	}
-	l, err := listen(addr)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	c, err := net.Dial("tcp", addr)
+	c, s, err := pair(addr, nil)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	s, err := l.Accept()
-	if err != nil {
-		return err
-	}
 	defer s.Close()
 	c.(*net.TCPConn).CloseWrite()
 	s.(*net.TCPConn).CloseWrite()
