@@ -128,17 +128,23 @@ func path(ts []trace.Transition, local, remote netip.AddrPort) []string {
 	return out
 }
 
-func find(ts []trace.Transition, local netip.AddrPort, to tcpstate.State, inferred bool) (trace.Transition, bool) {
+// find returns the first change of the socket local↔remote to state to.
+// A socket is known by both ends, never by its local port alone: the
+// tracepoints are global, and a program in another network namespace may
+// use the same address and port at the same moment (a test's listener
+// port was some namespace's ephemeral client port once, and its LAST-ACK
+// was taken for the test server's).
+func find(ts []trace.Transition, local, remote netip.AddrPort, to tcpstate.State, inferred bool) (trace.Transition, bool) {
 	for _, t := range ts {
-		if t.Kind == trace.StateChange && t.Local == local && t.To == to && t.Inferred == inferred {
+		if t.Kind == trace.StateChange && t.Local == local && t.Remote == remote && t.To == to && t.Inferred == inferred {
 			return t, true
 		}
 	}
 	return trace.Transition{}, false
 }
 
-func has(local netip.AddrPort, to tcpstate.State, inferred bool) func([]trace.Transition) bool {
-	return func(ts []trace.Transition) bool { _, ok := find(ts, local, to, inferred); return ok }
+func has(local, remote netip.AddrPort, to tcpstate.State, inferred bool) func([]trace.Transition) bool {
+	return func(ts []trace.Transition) bool { _, ok := find(ts, local, remote, to, inferred); return ok }
 }
 
 func both(a, b func([]trace.Transition) bool) func([]trace.Transition) bool {
@@ -174,7 +180,7 @@ func TestLiveActiveClose(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond) // the server "works" before closing
 			s.Close()
-			got := collect(t, tr, both(has(cl, tcpstate.TimeWait, true), has(sl, tcpstate.Close, false)))
+			got := collect(t, tr, both(has(cl, sl, tcpstate.TimeWait, true), has(sl, cl, tcpstate.Close, false)))
 			wantClient := []string{"SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE", "TIME-WAIT*"}
 			if diff := cmp.Diff(wantClient, onlyStates(path(got, cl, sl))); diff != "" {
 				t.Errorf("client (-want +got):\n%s\n%s", diff, dump(got))
@@ -203,9 +209,9 @@ func onlyStates(steps []string) []string {
 // only when that FIN arrived. Either way TIME-WAIT starts with the FIN.
 func checkTimeWaitTiming(t *testing.T, got []trace.Transition, cl, sl netip.AddrPort, orphaned bool) {
 	t.Helper()
-	closed, _ := find(got, cl, tcpstate.Close, false)
-	tw, _ := find(got, cl, tcpstate.TimeWait, true)
-	lastAck, _ := find(got, sl, tcpstate.LastAck, false)
+	closed, _ := find(got, cl, sl, tcpstate.Close, false)
+	tw, _ := find(got, cl, sl, tcpstate.TimeWait, true)
+	lastAck, _ := find(got, sl, cl, tcpstate.LastAck, false)
 	if gotOrphan := closed.Time.Before(lastAck.Time); gotOrphan != orphaned {
 		t.Errorf("client CLOSE at %v, server LAST-ACK at %v: closed before the peer's FIN = %v, want %v\n%s",
 			closed.Time, lastAck.Time, gotOrphan, orphaned, dump(got))
@@ -233,7 +239,7 @@ func TestLiveAbort(t *testing.T) {
 		}
 		return false
 	}
-	got := collect(t, tr, both(sent, has(sl, tcpstate.Close, false)))
+	got := collect(t, tr, both(sent, has(sl, cl, tcpstate.Close, false)))
 	if diff := cmp.Diff([]string{"SYN-SENT", "ESTABLISHED", "CLOSE", "reset-sent"}, path(got, cl, sl)); diff != "" {
 		t.Errorf("client (-want +got):\n%s\n%s", diff, dump(got))
 	}
@@ -253,11 +259,12 @@ func TestLiveTwoTracers(t *testing.T) {
 	c1, _ := connect(t, l1)
 	c2, _ := connect(t, l2)
 	a1, a2 := addrPort(c1.LocalAddr()), addrPort(c2.LocalAddr())
-	collect(t, t2, both(has(a1, tcpstate.Established, false), has(a2, tcpstate.Established, false)))
-	got1 := collect(t, t1, has(a1, tcpstate.Established, false))
+	r1, r2 := addrPort(c1.RemoteAddr()), addrPort(c2.RemoteAddr())
+	collect(t, t2, both(has(a1, r1, tcpstate.Established, false), has(a2, r2, tcpstate.Established, false)))
+	got1 := collect(t, t1, has(a1, r1, tcpstate.Established, false))
 	c1.Close()
 	c2.Close()
-	got1 = append(got1, collect(t, t1, has(a1, tcpstate.FinWait1, false))...)
+	got1 = append(got1, collect(t, t1, has(a1, r1, tcpstate.FinWait1, false))...)
 	for _, e := range got1 {
 		if e.Local.Port() != port(l1) && e.Remote.Port() != port(l1) {
 			t.Errorf("tracer of port %d saw %v", port(l1), e)
