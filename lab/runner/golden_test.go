@@ -56,9 +56,27 @@ func TestRealDiagramGolden(t *testing.T) {
 			if err := render.Diagram(&got, res[0], &render.Options{Width: 100, NormalizeTimes: true, HideDurations: true}); err != nil {
 				t.Fatal(err)
 			}
-			compareGolden(t, filepath.Join("testdata", name+".golden"), got.Bytes())
+			paths := []string{filepath.Join("testdata", name+".golden")}
+			for _, alt := range alternatives[name] {
+				paths = append(paths, filepath.Join("testdata", name+"."+alt+".golden"))
+			}
+			compareGolden(t, paths, got.Bytes())
 		})
 	}
+}
+
+// alternatives are the other diagrams the kernel draws for a scenario when
+// its softirq work is deferred, not this process: the stall detector
+// cannot see that. seed-shutdown: the client's write("aaa") and
+// shutdown(WR) follow each other at once; on loopback the server's socket
+// normally receives "aaa" in the softirq run at the end of the client's
+// write and acknowledges it before the FIN leaves. When the kernel hands
+// that softirq work to ksoftirqd (it does under load), the FIN is sent
+// first, and the server acknowledges the data and then the FIN as two ACKs
+// (seen once in a 20-round soak at load average 13). Both are the
+// experiment's answer; the verdicts are the same.
+var alternatives = map[string][]string{
+	"seed-shutdown": {"ack-after-fin"},
 }
 
 // maxStall is the longest stall of this process under which the seed
@@ -97,18 +115,30 @@ func stalled(fn func()) time.Duration {
 	return <-worst
 }
 
-func compareGolden(t *testing.T, path string, got []byte) {
+// compareGolden passes when got is one of the files at paths; it shows
+// the difference from the first (the usual one), which -update rewrites.
+func compareGolden(t *testing.T, paths []string, got []byte) {
 	t.Helper()
 	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+		if err := os.WriteFile(paths[0], got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
+	var first string
+	for i, path := range paths {
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if string(want) == string(got) {
+			if i > 0 {
+				t.Logf("the kernel drew %s", path)
+			}
+			return
+		}
+		if i == 0 {
+			first = string(want)
+		}
 	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	t.Errorf("%s (-want +got):\n%s", paths[0], cmp.Diff(first, string(got)))
 }
