@@ -22,8 +22,9 @@ type Config struct {
 	// tcpdump -w does (libpcap's default timeout is 1 s).
 	Batch time.Duration
 	// RingSize is the kernel's capture buffer in bytes (tcpdump -B): the
-	// TPACKET_V3 ring of 128 KiB blocks, at least 8 of them (1 MiB). 0
-	// means 16 MiB, enough for a reader stalled 128 ms or more. The kernel
+	// TPACKET_V3 ring, rounded up to whole blocks (128 KiB; with a Batch
+	// of 10 ms or more, up to 512 KiB), at least 8 of them. 0 means
+	// 16 MiB, enough for a live reader stalled 128 ms or more. The kernel
 	// zeroes all of it at Open, so a smaller ring starts cheaper; frames
 	// that find it full are dropped and counted in Stats.Drops.
 	RingSize int

@@ -133,18 +133,18 @@ func (s *ringSource) mapRing(c *Config) error {
 	if c.Batch > 0 {
 		batch = c.Batch
 	}
-	blocks := ringBlocks(c.RingSize)
+	block, blocks := geometry(c.RingSize, batch)
 	if err := sys.PacketVersionV3(s.fd); err != nil {
 		return err
 	}
-	if err := sys.PacketRxRing(s.fd, blockSize, blocks, frameSize, batch); err != nil {
+	if err := sys.PacketRxRing(s.fd, block, blocks, frameSize, batch); err != nil {
 		return err
 	}
-	mem, err := sys.Mmap(s.fd, blocks*blockSize)
+	mem, err := sys.Mmap(s.fd, blocks*block)
 	if err != nil {
 		return err
 	}
-	s.r = ring{mem: mem, blocks: blocks}
+	s.r = ring{mem: mem, block: block, blocks: blocks}
 	return nil
 }
 

@@ -194,24 +194,31 @@ func TestRingFullDrops(t *testing.T) {
 	}
 }
 
-// TestRingSize: the ring mapped is RingSize rounded up to whole 128 KiB
-// blocks, at least 8 of them (1 MiB); 0 is 16 MiB.
+// TestRingSize: the ring mapped is RingSize rounded up to whole blocks, at
+// least 8 of them; 0 is 16 MiB. Blocks are 128 KiB for a live capture;
+// a batched one (-w) takes blocks up to 512 KiB while 8 still fit.
 func TestRingSize(t *testing.T) {
 	testenv.RequireRoot(t)
+	const batched = 200 * time.Millisecond
 	tests := []struct {
-		name string
-		size int
-		want int
+		name  string
+		size  int
+		batch time.Duration
+		want  int
 	}{
-		{"default", 0, 16 << 20},
-		{"tcpdump -B 4096", 4 << 20, 4 << 20},
-		{"rounded up to a block", 4<<20 + 1, 4<<20 + 128<<10},
-		{"at least 8 blocks", 1, 1 << 20},
+		{"default", 0, 0, 16 << 20},
+		{"tcpdump -B 4096", 4 << 20, 0, 4 << 20},
+		{"rounded up to a block", 4<<20 + 1, 0, 4<<20 + 128<<10},
+		{"at least 8 blocks", 1, 0, 1 << 20},
+		{"batched, default", 0, batched, 16 << 20},
+		{"batched, rounded up to a 512 KiB block", 4<<20 + 1, batched, 4<<20 + 512<<10},
+		{"batched, 256 KiB blocks for 8 in 2 MiB", 2<<20 + 1, batched, 2<<20 + 256<<10},
+		{"batched, at least 8 blocks of 128 KiB", 1, batched, 1 << 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := socketMappings(t)
-			c, err := capture.Open(&capture.Config{Ports: []uint16{1}, RingSize: tt.size})
+			c, err := capture.Open(&capture.Config{Ports: []uint16{1}, RingSize: tt.size, Batch: tt.batch})
 			if err != nil {
 				t.Fatal(err)
 			}

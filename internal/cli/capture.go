@@ -104,7 +104,7 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	fs.BoolVar(&o.noResolve, "n", false, "accepted for tcpdump's habit: addresses and ports are never resolved")
 	fs.BoolVar(&o.noResolve, "nn", false, "accepted for tcpdump's habit (same as -n)")
 	fs.IntVar(&o.count, "c", 0, "stop after `N` packets (0: until Ctrl-C)")
-	fs.IntVar(&o.ringKB, "B", defaultRingKB, "kernel capture buffer in `KiB`, as tcpdump -B: the packet ring, in 128 KiB blocks, at least 1024 (packets that find it full are dropped)")
+	fs.IntVar(&o.ringKB, "B", defaultRingKB, "kernel capture buffer in `KiB`, as tcpdump -B: the packet ring, at least 1024 (packets that find it full are dropped)")
 	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
 	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")
 	fs.IntVar(&o.stateBuf, "states-buffer", defaultStateBufKB, "trace buffer for -states, in `KiB` per CPU (events are lost when it fills)")
