@@ -65,8 +65,8 @@ const (
 // program a system call that finds the runtime's sysmon thread asleep wakes
 // it, and it then polls every 20 µs for as long as the program stays busy:
 // with 64 KiB a capture -w wrote about once per ring block, and sysmon's
-// wake-ups were the largest part of its context switches. 256 KiB cut its
-// CPU by about a sixth (docs/performance.md, "capture -w cost").
+// wake-ups were the largest part of its context switches. Larger writes
+// took about 15 % off its CPU (docs/performance.md, "capture -w cost").
 const writeBuffer = 256 << 10
 
 // NewFileWriter is NewWriter with the interface's name and snap length in
