@@ -21,6 +21,13 @@ type Config struct {
 	// right for a live display; a file writer can take 100 ms or more, as
 	// tcpdump -w does (libpcap's default timeout is 1 s).
 	Batch time.Duration
+	// RingSize is the kernel's capture buffer in bytes (tcpdump -B): the
+	// TPACKET_V3 ring, rounded up to whole blocks (128 KiB; with a Batch
+	// of 10 ms or more, up to 512 KiB), at least 8 of them. 0 means
+	// 16 MiB, enough for a live reader stalled 128 ms or more. The kernel
+	// zeroes all of it at Open, so a smaller ring starts cheaper; frames
+	// that find it full are dropped and counted in Stats.Drops.
+	RingSize int
 	// NetNS is a descriptor of the network namespace to capture in (e.g.
 	// an open /run/netns/NAME); 0 is the caller's. The packet socket is
 	// created there and sees only that namespace's interfaces, as if Open

@@ -15,37 +15,39 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/afpacket"
 	"github.com/tcpteardown/teardown/internal/netns"
+	"github.com/tcpteardown/teardown/internal/sys"
 	"golang.org/x/net/bpf"
 )
 
-// Ring geometry. TPACKET_V3 fills a block with many frames and hands it to
-// us when it is full or when the block timeout expires; with a 1 ms timeout
-// a quiet connection's segment reaches Next within about a millisecond
-// (the default 64 ms would make a live display lag). Empty blocks are not
-// retired, so 128 blocks of 128 KiB let the reader stall for at least
-// 128 ms before the kernel drops (a 64 KiB lo segment fits in a block).
-const (
-	blockSize    = 128 << 10
-	numBlocks    = 128
-	frameSize    = 4096
-	blockTimeout = time.Millisecond
-)
+// ringSource reads the TPACKET_V3 ring of an AF_PACKET socket
+// (ring_linux.go). The reader takes no lock per frame. Close may come from
+// another goroutine at any time, so the ring is unmapped by whoever is last:
+// state counts the reads in progress and close sets closedBit in it; the one
+// that leaves it at closedBit alone (close with no read under way, or the
+// read that was) unmaps. A read that starts after close returns io.EOF
+// without touching the ring.
+type ringSource struct {
+	state    atomic.Uint32
+	unmapped atomic.Bool
+	armed    atomic.Bool // ctx ended an earlier wait: the socket's read deadline is in the past
 
-// afSource reads an AF_PACKET TPACKET_V3 ring through gopacket/afpacket.
-type afSource struct {
-	closed atomic.Bool  // set first by Close so that a reader stops polling
-	mu     sync.RWMutex // Close takes it exclusively: the ring is unmapped under no reader
-	gone   bool         // the socket is closed (guarded by mu)
-	tp     *afpacket.TPacket
-	wake   *os.File  // the same socket, in Go's netpoller (wait)
-	since  time.Time // frames stamped before the filter was attached are dropped…
-	fresh  bool      // …until the first later one: the ring is FIFO, and a clock step must not hide packets
-	base   Stats     // kernel counters at that moment
-	final  Stats     // counters taken by close (guarded by mu)
+	r     ring            // the reader's alone (inside read)
+	fd    int             // the packet socket…
+	file  *os.File        // …owned by this file, in Go's netpoller (wait)
+	rc    syscall.RawConn // file's
+	since time.Time       // frames stamped before the filter was attached are dropped…
+	fresh bool            // …until the first later one: the ring is FIFO, and a clock step must not hide packets
+
+	mu    sync.Mutex // the counters, between stats and close
+	gone  bool       // close has taken final; the socket may be closed
+	total Stats      // PACKET_STATISTICS summed since the socket was made (the kernel resets on read)
+	base  Stats      // total when the socket was bound
+	final Stats
 }
+
+// closedBit is set in ringSource.state by close; the rest counts reads.
+const closedBit = 1 << 31
 
 func open(c *Config) (source, error) {
 	if c.NetNS == 0 {
@@ -65,44 +67,32 @@ func open(c *Config) (source, error) {
 const anyInterface = "any"
 
 func openHere(c *Config) (source, error) {
-	bind, loopback := c.Interface, false
-	if c.Interface == anyInterface {
-		// Bound to no interface, the socket sees them all. Outgoing
-		// copies are kept: on lo every segment then shows twice, as with
-		// tcpdump -i any. Only Ethernet-framed interfaces (lo, veth,
-		// Ethernet) are decoded; a TUN device's frames have no link
-		// header and do not pass the filter.
-		bind = ""
-	} else {
+	ifindex, loopback := 0, false
+	if c.Interface != anyInterface {
 		ifi, err := net.InterfaceByName(c.Interface)
 		if err != nil {
 			return nil, fmt.Errorf("%w (list the interfaces with `ip link`, or use -i any)", err)
 		}
-		loopback = ifi.Flags&net.FlagLoopback != 0
+		ifindex, loopback = ifi.Index, ifi.Flags&net.FlagLoopback != 0
 	}
+	// Bound to no interface (-i any), the socket sees them all. Outgoing
+	// copies are kept: on lo every segment then shows twice, as with
+	// tcpdump -i any. Only Ethernet-framed interfaces (lo, veth,
+	// Ethernet) are decoded; a TUN device's frames have no link header and
+	// do not pass the filter.
 	prog, err := programFor(c, loopback)
 	if err != nil {
 		return nil, err
 	}
-	batch := blockTimeout
-	if c.Batch > 0 {
-		batch = c.Batch
-	}
-	tp, err := newTPacket(afpacket.OptInterface(bind),
-		afpacket.TPacketVersion3, afpacket.OptBlockTimeout(batch),
-		afpacket.OptPollTimeout(0), afpacket.OptBlockSize(blockSize), // poll timeout 0: never blocks, see wait
-		afpacket.OptNumBlocks(numBlocks), afpacket.OptFrameSize(frameSize))
+	// Close-on-exec from the start (SOCK_CLOEXEC): a program the lab starts
+	// meanwhile must not inherit the socket and keep the ring alive.
+	fd, err := sys.PacketSocket()
 	if err != nil {
 		return nil, socketError(err)
 	}
-	s := &afSource{tp: tp}
-	if s.wake, err = newWaker(tp); err != nil {
-		tp.Close()
-		return nil, err
-	}
-	if err := s.attach(prog); err != nil {
-		s.wake.Close()
-		tp.Close()
+	s := &ringSource{fd: fd, file: os.NewFile(uintptr(fd), "packet socket")}
+	if err := s.setup(c, prog, ifindex); err != nil {
+		s.file.Close()
 		return nil, err
 	}
 	return s, nil
@@ -112,98 +102,161 @@ func openHere(c *Config) (source, error) {
 // EPERM without CAP_NET_RAW.
 func socketError(err error) error {
 	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-		return fmt.Errorf("%w: %w", ErrPermission, os.NewSyscallError("socket", err))
+		return fmt.Errorf("%w: %w", ErrPermission, err)
 	}
 	return fmt.Errorf("packet socket: %w", err)
 }
 
-// attach installs the filter and marks the moment from which frames count.
-// The socket has received every frame of the interface since socket(2);
-// those queued before the filter are recognised by their earlier stamps.
-func (s *afSource) attach(prog []bpf.RawInstruction) error {
-	if err := s.tp.SetBPF(prog); err != nil {
-		return os.NewSyscallError("setsockopt SO_ATTACH_FILTER", err)
+// setup maps the ring and attaches the filter, then binds: the socket was
+// made with protocol 0 and receives nothing before, so every frame in the
+// ring has passed the filter.
+func (s *ringSource) setup(c *Config, prog []bpf.RawInstruction, ifindex int) error {
+	rc, err := s.file.SyscallConn()
+	if err != nil {
+		return err
 	}
-	s.since = time.Now()
-	base, err := s.kernelStats()
-	s.base = base
-	return err
+	s.rc = rc
+	if err := s.mapRing(c); err != nil {
+		return err
+	}
+	if err := s.attach(prog, ifindex); err != nil {
+		s.unmap()
+		return err
+	}
+	return nil
 }
 
-func (s *afSource) read(ctx context.Context, keep bool) ([]byte, time.Time, int, error) {
+// mapRing sets up the TPACKET_V3 ring: a frame is handed over at the
+// latest c.Batch after it arrived (its block's timeout).
+func (s *ringSource) mapRing(c *Config) error {
+	batch := blockTimeout
+	if c.Batch > 0 {
+		batch = c.Batch
+	}
+	block, blocks := geometry(c.RingSize, batch)
+	if err := sys.PacketVersionV3(s.fd); err != nil {
+		return err
+	}
+	if err := sys.PacketRxRing(s.fd, block, blocks, frameSize, batch); err != nil {
+		return err
+	}
+	mem, err := sys.Mmap(s.fd, blocks*block)
+	if err != nil {
+		return err
+	}
+	s.r = ring{mem: mem, block: block, blocks: blocks}
+	return nil
+}
+
+// attach installs the filter, marks the moment from which frames count,
+// takes the counters' baseline and binds the socket to its interface.
+func (s *ringSource) attach(prog []bpf.RawInstruction, ifindex int) error {
+	if err := sys.AttachFilter(s.fd, prog); err != nil {
+		return fmt.Errorf("SO_ATTACH_FILTER: %w", err)
+	}
+	s.since = time.Now()
+	if _, err := s.kernelStats(); err != nil {
+		return err
+	}
+	s.base = s.total
+	return sys.BindPacket(s.fd, ifindex)
+}
+
+func (s *ringSource) read(ctx context.Context, keep bool) ([]byte, time.Time, int, error) {
+	if s.state.Add(1)&closedBit != 0 {
+		s.leave()
+		return nil, time.Time{}, 0, io.EOF
+	}
+	defer s.leave()
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, time.Time{}, 0, err
-		}
-		frame, ci, err := s.readOnce(keep)
-		switch {
-		case errors.Is(err, afpacket.ErrTimeout):
-			if err := s.wait(ctx); err != nil {
+		f, ok := s.r.next()
+		if !ok {
+			if err := s.refill(ctx); err != nil {
 				return nil, time.Time{}, 0, err
 			}
 			continue
-		case err != nil:
-			return nil, time.Time{}, 0, err
-		case !s.fresh && ci.Timestamp.Before(s.since):
-			continue
 		}
-		s.fresh = true
-		return frame, ci.Timestamp, ci.Length, nil
+		stamp := f.stamp()
+		if !s.fresh {
+			if stamp.Before(s.since) {
+				continue
+			}
+			s.fresh = true
+		}
+		// The block is handed back to the kernel on a later read: copy,
+		// unless the caller is done with the frame before (NextFrame).
+		if keep {
+			return bytes.Clone(f.data), stamp, f.wireLen, nil
+		}
+		return f.data, stamp, f.wireLen, nil
 	}
 }
 
-func (s *afSource) readOnce(keep bool) ([]byte, gopacket.CaptureInfo, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.gone || s.closed.Load() {
-		return nil, gopacket.CaptureInfo{}, io.EOF
-	}
-	data, ci, err := s.tp.ZeroCopyReadPacketData()
-	if err != nil {
-		if !errors.Is(err, afpacket.ErrTimeout) {
-			err = fmt.Errorf("capture: read: %w", err)
+// refill takes the next block, waiting for the kernel to hand it over. ctx
+// is checked here, once per block: a capture whose ring never empties
+// still stops within a block.
+func (s *ringSource) refill(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		return nil, ci, err
+		if s.r.acquire() {
+			return nil
+		}
+		if err := s.wait(ctx); err != nil {
+			return err
+		}
 	}
-	// The ring slot is handed back to the kernel on the next read: copy,
-	// unless the caller is done with it before (NextFrame).
-	if !keep {
-		return data, ci, nil
-	}
-	return bytes.Clone(data), ci, nil
 }
 
-func (s *afSource) stats() (Stats, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+// leave ends a read; the last one out after close unmaps.
+func (s *ringSource) leave() {
+	if s.state.Add(^uint32(0)) == closedBit {
+		s.unmap()
+	}
+}
+
+// unmap releases the ring, once.
+func (s *ringSource) unmap() {
+	if s.unmapped.Swap(true) || s.r.mem == nil {
+		return
+	}
+	_ = sys.Munmap(s.r.mem) // fails only for a mapping that is not one: nothing to do then
+}
+
+func (s *ringSource) stats() (Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.gone {
 		return s.final, nil
 	}
 	return s.kernelStats()
 }
 
-// kernelStats reads PACKET_STATISTICS (afpacket accumulates: the kernel
-// resets the counters on every read) relative to the baseline.
-func (s *afSource) kernelStats() (Stats, error) {
-	_, v3, err := s.tp.SocketStats()
-	if err != nil {
-		return Stats{}, os.NewSyscallError("getsockopt PACKET_STATISTICS", err)
-	}
-	return Stats{
-		Packets: uint64(v3.Packets()) - s.base.Packets,
-		Drops:   uint64(v3.Drops()) - s.base.Drops,
-	}, nil
+// kernelStats adds what PACKET_STATISTICS counted since the last read (it
+// resets the kernel's counters) to the totals and returns them relative to
+// the baseline; on failure, the totals read before. Callers hold mu, or
+// have the source to themselves.
+func (s *ringSource) kernelStats() (Stats, error) {
+	packets, drops, err := sys.PacketStatistics(s.fd) // zeros on failure
+	s.total.Packets += uint64(packets)
+	s.total.Drops += uint64(drops)
+	return Stats{Packets: s.total.Packets - s.base.Packets, Drops: s.total.Drops - s.base.Drops}, err
 }
 
-func (s *afSource) close() error {
-	if s.closed.Swap(true) {
+func (s *ringSource) close() error {
+	if s.state.Or(closedBit)&closedBit != 0 {
 		return nil
 	}
-	s.wake.Close() // ends a wait
-	s.mu.Lock()    // waits for a reader inside afpacket (it never blocks)
-	defer s.mu.Unlock()
-	s.final, _ = s.kernelStats()
+	s.mu.Lock()
+	s.final, _ = s.kernelStats() // on failure, the totals read before
 	s.gone = true
-	s.tp.Close()
-	return nil
+	s.mu.Unlock()
+	// Ends a wait at once (the poller wakes it); the descriptor itself is
+	// closed when that wait has returned.
+	err := s.file.Close()
+	if s.state.Load() == closedBit {
+		s.unmap()
+	}
+	return err
 }

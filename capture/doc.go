@@ -33,8 +33,10 @@
 // # How the capture works
 //
 // Open creates an AF_PACKET socket (needs CAP_NET_RAW) with a TPACKET_V3
-// ring shared with the kernel, through gopacket's afpacket package, and
-// attaches a classic BPF program (Filter) that keeps only IPv4/IPv6 frames
+// ring shared with the kernel (packet_mmap.rst in the kernel's
+// documentation; read here directly, block by block, with no lock per
+// frame), and attaches a classic BPF program (Filter) that keeps only
+// IPv4/IPv6 frames
 // carrying TCP or UDP with one of the ports at either end, plus ICMP and
 // ICMPv6 errors quoting such a datagram (TCP answers a closed port with
 // RST; UDP gets "port unreachable").
@@ -52,7 +54,13 @@
 // TPACKET_V3 hands frames over in blocks. A block is given to the reader
 // when it is full or when its timeout expires; with the 1 ms timeout used
 // here a quiet connection's segment reaches Next about 1 ms after the kernel
-// stamped it (p50 about 0.5 ms at 2000 connections/s). Stamps are
+// stamped it (p50 about 0.5 ms at 2000 connections/s). The socket binds to
+// its interface only once the filter is attached, so no frame the filter
+// would refuse is ever in the ring. The ring (Config.RingSize, 16 MiB by
+// default) is what tcpdump -B sizes: a reader that falls behind by more
+// than it holds loses frames, counted in Stats.Drops. A VLAN tag the
+// network card stripped is not put back (tcpdump does): the kernel filter
+// matched the frame without it, and the decoder reads untagged Ethernet. Stamps are
 // CLOCK_REALTIME, the clock of package trace's transitions. A socket opened
 // inside a network namespace (call Open inside (*netns.NS).Do) sees that
 // namespace's interfaces only.

@@ -61,6 +61,14 @@ const (
 	pcapMagicNano  = 0xa1b23c4d // stamps in nanoseconds
 )
 
+// writeBuffer is how much a Writer holds before each write(2). In a Go
+// program a system call that finds the runtime's sysmon thread asleep wakes
+// it, and it then polls every 20 µs for as long as the program stays busy:
+// with 64 KiB a capture -w wrote about once per ring block, and sysmon's
+// wake-ups were the largest part of its context switches. Larger writes
+// took about 15 % off its CPU (docs/performance.md, "capture -w cost").
+const writeBuffer = 256 << 10
+
 // NewFileWriter is NewWriter with the interface's name and snap length in
 // the file's headers.
 func NewFileWriter(w io.Writer, fi *FileInfo) (*Writer, error) {
@@ -71,7 +79,7 @@ func NewFileWriter(w io.Writer, fi *FileInfo) (*Writer, error) {
 	if fi.SnapLen > 0 {
 		snap = fi.SnapLen
 	}
-	wr := &Writer{buf: bufio.NewWriterSize(w, 64<<10), ng: fi.PcapNG}
+	wr := &Writer{buf: bufio.NewWriterSize(w, writeBuffer), ng: fi.PcapNG}
 	what := "pcap"
 	if fi.PcapNG {
 		what = "pcapng"

@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const captureSynopsis = "[-port P …] [EXPRESSION] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-S] [-states [-states-buffer KiB]] [-explain [-v]] [-netns NAME|PATH]"
+const captureSynopsis = "[-port P …] [EXPRESSION] [-i lo] [-w FILE.pcap|FILE.pcapng] [-c N] [-B KiB] [-S] [-states [-states-buffer KiB]] [-explain [-v]] [-netns NAME|PATH]"
 
 // captureHint says how to get the privilege a packet socket needs.
 const captureHint = "run as root, or grant the binary the capability: sudo setcap cap_net_raw,cap_net_admin+ep $(which teardown)"
@@ -34,6 +34,7 @@ type captureOpts struct {
 	absolute bool
 	states   bool
 	stateBuf int // -states-buffer, KiB per CPU
+	ringKB   int // -B, the packet ring in KiB
 	netns    string
 	expr     *capture.Expr // the filter expression after the flags, as tcpdump's
 	read     string        // -r FILE
@@ -57,6 +58,14 @@ const writeBatch = 200 * time.Millisecond
 // MiB per CPU hold a burst of some 10,000 connections even if the reader
 // stalls; 1 MiB lost 3,000–18,000 events under ab -n 5000 -c 50 (issue 11).
 const defaultStateBufKB = 8192
+
+// defaultRingKB is -B's default: the 16 MiB ring of capture.Config's
+// RingSize 0. maxRingKB bounds it (the kernel allocates and zeroes the
+// whole ring at once).
+const (
+	defaultRingKB = 16 << 10
+	maxRingKB     = 1 << 20
+)
 
 // portList is a repeatable -port flag.
 type portList []uint16
@@ -95,6 +104,7 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 	fs.BoolVar(&o.noResolve, "n", false, "accepted for tcpdump's habit: addresses and ports are never resolved")
 	fs.BoolVar(&o.noResolve, "nn", false, "accepted for tcpdump's habit (same as -n)")
 	fs.IntVar(&o.count, "c", 0, "stop after `N` packets (0: until Ctrl-C)")
+	fs.IntVar(&o.ringKB, "B", defaultRingKB, "kernel capture buffer in `KiB`, as tcpdump -B: the packet ring, at least 1024 (packets that find it full are dropped)")
 	fs.BoolVar(&o.absolute, "S", false, "print absolute sequence numbers")
 	fs.BoolVar(&o.states, "states", false, "interleave the TCP state transitions of the sockets on those ports")
 	fs.IntVar(&o.stateBuf, "states-buffer", defaultStateBufKB, "trace buffer for -states, in `KiB` per CPU (events are lost when it fills)")
@@ -105,8 +115,8 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 		return nil, err
 	}
 	switch {
-	case o.read != "" && (o.write != "" || o.states || o.netns != ""):
-		return nil, Usagef("capture: -r reads a file: -w, -states and -netns go with a live capture")
+	case o.read != "" && (o.write != "" || o.states || o.netns != "" || o.ringKB != defaultRingKB):
+		return nil, Usagef("capture: -r reads a file: -w, -states, -netns and -B go with a live capture")
 	case len(o.ports) == 0 && fs.NArg() == 0 && o.read == "":
 		return nil, Usagef("capture: give at least one -port or a filter expression (e.g. teardown capture -port 9527, or tcp port 9527)")
 	case o.count < 0:
@@ -125,6 +135,8 @@ func parseCapture(env *Env, args []string) (*captureOpts, error) {
 		return nil, Usagef("capture: -states needs -port: the state tracer filters by port")
 	case o.stateBuf < 4 || o.stateBuf > 1<<20:
 		return nil, Usagef("capture: -states-buffer %d: want KiB per CPU from 4 to 1048576", o.stateBuf)
+	case o.ringKB < 1 || o.ringKB > maxRingKB:
+		return nil, Usagef("capture: -B %d: want the capture buffer in KiB, from 1 to %d", o.ringKB, maxRingKB)
 	}
 	if fs.NArg() > 0 {
 		e, err := capture.ParseExpr(strings.Join(fs.Args(), " "))
@@ -152,7 +164,7 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("capture: %w", err)
 	}
 	defer ns.Close()
-	cfg := &capture.Config{Interface: o.iface, Ports: o.ports, Filter: o.expr}
+	cfg := &capture.Config{Interface: o.iface, Ports: o.ports, Filter: o.expr, RingSize: o.ringKB << 10}
 	if !o.printing() && !o.unbuffered && !o.explain {
 		// Nobody watches the lines: let the kernel fill its blocks (the
 		// file is flushed every second anyway).

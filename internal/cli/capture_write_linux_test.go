@@ -18,12 +18,13 @@ import (
 )
 
 // -w FILE writes instead of printing (as tcpdump); the pcapng names the
-// real interface and snap length and ends with the kernel's counters.
+// real interface and snap length and ends with the kernel's counters. The
+// smallest ring (-B 1024: 8 blocks) is enough for it.
 func TestCaptureWritePcapng(t *testing.T) {
 	testenv.RequireRoot(t)
 	port := captureServer(t)
 	file := filepath.Join(t.TempDir(), "c.pcapng")
-	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "4", "-w", file)
+	stdout, stderr, done := startCapture(t, context.Background(), "-port", port, "-c", "4", "-B", "1024", "-w", file)
 	captureClient(t, port)
 	if err := waitDone(t, done); err != nil {
 		t.Fatalf("capture: %v; stderr: %s", err, stderr)

@@ -12,6 +12,9 @@
 //   - sockopt_linux.go: socket options and queue ioctls (SetInt, GetInt,
 //     Linger, TCPInfo, InQ, OutQ, AttachFilter);
 //   - epoll_linux.go: epoll_create1, epoll_ctl (raw), epoll_wait, eventfd;
+//   - packet_linux.go: AF_PACKET sockets and their TPACKET_V3 receive ring
+//     (PacketSocket, BindPacket, PacketVersionV3, PacketRxRing,
+//     PacketStatistics, Mmap, Munmap, the ring's header types);
 //   - file_linux.go, clock_linux.go, ioctl_linux.go, netlink_linux.go,
 //     ns_linux.go: open and openat2 beneath a directory, access, fstat,
 //     statfs, mount, clock_gettime, ioctls (integer, ifreq), netlink
@@ -22,10 +25,11 @@
 //
 // What a call means for TCP lives with the package that owns the concept:
 // the listener's SYN filter, IP_MINTTL, accept-queue length and the
-// lingerer's epoll set parked in Go's network poller in server,
-// the sock_diag dump in sockdiag, tracefs and the clock offset in trace, TUN
-// devices in lab/wire, threads inside a namespace in internal/netns. Nothing
-// here imports another package of teardown.
+// lingerer's epoll set parked in Go's network poller in server, the
+// sock_diag dump in sockdiag, the walk of the packet ring in capture,
+// tracefs and the clock offset in trace, TUN devices in lab/wire, threads
+// inside a namespace in internal/netns. Nothing here imports another
+// package of teardown.
 //
 // Every failed call returns an *os.SyscallError around the errno (an
 // *os.PathError for calls that take a path, as package os does), wrapped
