@@ -52,6 +52,16 @@ func (o *captureOpts) printing() bool { return (o.write == "" && !o.explain) || 
 // that prints nothing: fewer, fuller ring blocks cost less per packet.
 const writeBatch = 200 * time.Millisecond
 
+// mergeBatch is the block timeout of -states and -explain, whose lines
+// wait statesHold (20 ms) for the other source anyway. A block is retired
+// when it is full or when this expires, so in a burst (~100 frames a
+// millisecond on lo) 1 ms blocks hold ~100 frames and the default ring of
+// 128 blocks covers ~130 ms of a stalled reader; 5 ms blocks hold ~500,
+// and the same ring covers ~0.6 s. The reader is the one that stalls: it
+// shares the CPU with the merger that parses ~10 state events and formats
+// ~20 lines per connection.
+const mergeBatch = 5 * time.Millisecond
+
 // defaultStateBufKB is the trace buffer per CPU of capture -states. A state
 // event takes about 80 bytes in the ring (inet_sock_set_state's 72-byte
 // record and its header), and a connection makes about ten of them, so 8
@@ -165,10 +175,13 @@ func runCapture(ctx context.Context, env *Env, args []string) error {
 	}
 	defer ns.Close()
 	cfg := &capture.Config{Interface: o.iface, Ports: o.ports, Filter: o.expr, RingSize: o.ringKB << 10}
-	if !o.printing() && !o.unbuffered && !o.explain {
+	switch {
+	case !o.printing() && !o.unbuffered && !o.explain:
 		// Nobody watches the lines: let the kernel fill its blocks (the
 		// file is flushed every second anyway).
 		cfg.Batch = writeBatch
+	case o.states || o.explain:
+		cfg.Batch = mergeBatch
 	}
 	c, err := openCaptureIn(ns, cfg)
 	if err != nil {

@@ -17,8 +17,8 @@ import (
 // -states: packets and state transitions in one timeline.
 //
 // Both carry kernel stamps on the same clock, but they reach us with
-// different delays: a segment waits for its ring block to be retired (about
-// 1 ms), a transition comes through trace_pipe (tens of µs) and an inferred
+// different delays: a segment waits for its ring block to be retired (up to
+// mergeBatch, 5 ms), a transition comes through trace_pipe (tens of µs) and an inferred
 // TIME-WAIT only once the kernel reveals it. Items are therefore held for
 // statesHold and printed in stamp order, so a FIN-WAIT-1 appears before the
 // [F.] that caused it. The hold also gives a connection's packets time to
