@@ -29,12 +29,24 @@ func requireChromium(t *testing.T, ok bool) {
 	testenv.Require(t, ok, "needs headless Chromium (apt-get install chromium)")
 }
 
-// outDir is where browser tests keep their artifacts (ignored by git).
+// outDir is where browser tests keep their artifacts (ignored by git):
+// testdata/out, or a temporary directory when this user may not write
+// there (it was made by an earlier run as root).
 func outDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join("testdata", "out")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		var f *os.File
+		if f, err = os.CreateTemp(dir, ".writable-*"); err == nil {
+			f.Close()
+			err = os.Remove(f.Name())
+		}
+	}
+	if err != nil {
+		tmp := t.TempDir()
+		t.Logf("artifacts in %s: %s is not writable here (%v)", tmp, dir, err)
+		return tmp
 	}
 	return dir
 }
