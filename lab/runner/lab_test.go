@@ -172,7 +172,12 @@ func signatures(res []lab.Result) map[string][]string {
 					sent[id] = true
 					// A socket that is gone answers each segment that still
 					// arrives with its own RST: how many arrive is timing.
-					if n := len(seqs[k]); f == "R" && n > 0 && seqs[k][n-1] == "R" {
+					// So does a socket that has just reset the connection
+					// itself ([R.]): a segment the peer sent before that RST
+					// reached it is processed after the socket is gone, under
+					// load (captured before the [R.], answered with an [R]
+					// after it: pipelined-close/small-close, once in a soak).
+					if n := len(seqs[k]); f == "R" && n > 0 && (seqs[k][n-1] == "R" || seqs[k][n-1] == "R.") {
 						continue
 					}
 					seqs[k] = append(seqs[k], f)
