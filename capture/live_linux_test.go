@@ -347,30 +347,40 @@ func TestLiveNamespace(t *testing.T) {
 	checkGraceful(t, segs, nsClient)
 }
 
-// TestCloseUnblocksNext checks that Close makes a blocked Next return io.EOF.
+// TestCloseUnblocksNext checks that Close makes a blocked Next, and a
+// NextFrame waiting for a block, return io.EOF, and that it unmaps the ring.
 func TestCloseUnblocksNext(t *testing.T) {
 	testenv.RequireRoot(t)
-	c, err := capture.Open(&capture.Config{Ports: []uint16{1}})
-	if err != nil {
-		t.Fatal(err)
+	reads := map[string]func(*capture.Capture) error{
+		"Next":      func(c *capture.Capture) error { _, err := c.Next(context.Background()); return err },
+		"NextFrame": func(c *capture.Capture) error { _, err := c.NextFrame(context.Background()); return err },
 	}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Next(context.Background())
-		errc <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	c.Close()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, io.EOF) {
-			t.Errorf("Next after Close: %v, want io.EOF", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Next still blocked 5 s after Close")
-	}
-	if err := c.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
+	for name, read := range reads {
+		t.Run(name, func(t *testing.T) {
+			before := socketMappings(t)
+			c, err := capture.Open(&capture.Config{Ports: []uint16{1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- read(c) }()
+			time.Sleep(20 * time.Millisecond)
+			c.Close()
+			select {
+			case err := <-errc:
+				if !errors.Is(err, io.EOF) {
+					t.Errorf("%s after Close: %v, want io.EOF", name, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s still blocked 5 s after Close", name)
+			}
+			if err := c.Close(); err != nil {
+				t.Errorf("second Close: %v", err)
+			}
+			if after := socketMappings(t); len(after) != len(before) {
+				t.Errorf("ring still mapped after Close: %v (before: %v)", after, before)
+			}
+		})
 	}
 }
 

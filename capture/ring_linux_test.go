@@ -321,38 +321,6 @@ func TestCloseDuringBlock(t *testing.T) {
 	}
 }
 
-// TestCloseDuringWait: Close ends a NextFrame waiting for a block as it
-// ends a Next (TestCloseUnblocksNext), and unmaps the ring.
-func TestCloseDuringWait(t *testing.T) {
-	testenv.RequireRoot(t)
-	before := socketMappings(t)
-	c, err := capture.Open(&capture.Config{Ports: []uint16{1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.NextFrame(context.Background())
-		errc <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	c.Close()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, io.EOF) {
-			t.Errorf("NextFrame after Close: %v, want io.EOF", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("NextFrame still blocked 5 s after Close")
-	}
-	if after := socketMappings(t); len(after) != len(before) {
-		t.Errorf("ring still mapped after Close: %v (before: %v)", after, before)
-	}
-	if _, err := c.NextFrame(context.Background()); !errors.Is(err, io.EOF) {
-		t.Errorf("NextFrame on a closed capture: %v, want io.EOF", err)
-	}
-}
-
 // TestContextEndsWait: a wait ended by its ctx's deadline leaves no
 // deadline behind: the next read, with a ctx that never ends, still gets
 // the next datagram.
