@@ -27,15 +27,7 @@ func TestCaptureExplainLive(t *testing.T) {
 	defer cancel()
 	file := filepath.Join(t.TempDir(), "abort.pcap")
 	stdout, stderr, done := startCapture(t, ctx, "-port", port, "-explain", "-w", file)
-	c, err := net.Dial("tcp4", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := dialAccept(t, l)
 	if _, err := c.Write([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -77,15 +69,7 @@ func TestCaptureExplainOpenAtExit(t *testing.T) {
 	defer cancel()
 	file := filepath.Join(t.TempDir(), "open.pcap")
 	stdout, stderr, done := startCapture(t, ctx, "-port", port, "-explain", "-w", file, "-print")
-	c, err := net.Dial("tcp4", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := dialAccept(t, l)
 	defer s.Close()
 	c.Write([]byte("x"))
 	if _, err := io.ReadFull(s, make([]byte, 1)); err != nil {

@@ -28,6 +28,21 @@ func listenTCP4(t *testing.T, port int) net.Listener {
 	return l
 }
 
+// dialAccept connects to l and accepts: the client's end and the
+// server's. The client's end is closed when the test ends.
+func dialAccept(t *testing.T, l net.Listener) (c, s net.Conn) {
+	t.Helper()
+	c, err := net.Dial("tcp4", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if s, err = l.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	return c, s
+}
+
 // exchange makes one connection to l, which it accepts; both ends close
 // (client first), so each goes through its whole life.
 func exchange(t *testing.T, l net.Listener) (clientPort int) {
