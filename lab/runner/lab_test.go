@@ -180,6 +180,15 @@ func signatures(res []lab.Result) map[string][]string {
 					if n := len(seqs[k]); f == "R" && n > 0 && (seqs[k][n-1] == "R" || seqs[k][n-1] == "R.") {
 						continue
 					}
+					// And after a clean end (both sides sent their FIN) a
+					// late segment can meet a socket already gone: a
+					// duplicate ACK from the TIME-WAIT side reaching the
+					// passive closer after its last ACK, answered by its
+					// listener with an [R] (reproduced, docs/performance.md
+					// "Late resets"); seen once the other way round in a soak.
+					if f == "R" && slices.Contains(seqs[k], "F.") && slices.Contains(seqs[reverse(k)], "F.") {
+						continue
+					}
 					seqs[k] = append(seqs[k], f)
 				}
 			case e.Call != nil && volatile(e.Call) == "":
@@ -192,6 +201,12 @@ func signatures(res []lab.Result) map[string][]string {
 		}
 	}
 	return out
+}
+
+// reverse turns a direction "a>b" into "b>a".
+func reverse(dir string) string {
+	from, to, _ := strings.Cut(dir, ">")
+	return to + ">" + from
 }
 
 // volatile names calls whose result is a measurement rather than a

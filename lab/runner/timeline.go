@@ -146,6 +146,12 @@ func (rs *resetState) event(t trace.Transition, name string, out []lab.Event) (l
 		if t.Skaddr == 0 {
 			return lab.Event{Kind: lab.KindNote, Note: &lab.Note{Actor: name, Text: "kernel sent RST (no socket)"}}, true
 		}
+		if t.From == tcpstate.Listen {
+			// The segment matched no connection, only the listener of
+			// its port, which answers anything but a SYN with RST: a
+			// late segment of a connection already gone.
+			return lab.Event{Kind: lab.KindNote, Note: &lab.Note{Actor: name, Text: "listener sent RST (segment of no connection)"}}, true
+		}
 		if c, ok := rs.lastClose[key]; ok && out[c.idx].State.Reset == "" && t.Time.Sub(c.at) < sentResetWindow {
 			out[c.idx].State.Reset = "sent"
 			return lab.Event{}, false

@@ -140,6 +140,9 @@ func TestTimelineResetAttribution(t *testing.T) {
 			{Time: msAt(1.04), Kind: trace.StateChange, Local: srvAP, Remote: cliAP, From: tcpstate.Established, To: tcpstate.Close},
 			// an RST for no socket at all becomes a note.
 			{Time: msAt(2), Kind: trace.ResetSent, Local: srvAP, Remote: cliAP},
+			// a listener answering a late segment (the trace gives the
+			// listener's own addresses: dest 0.0.0.0:0) becomes a note too.
+			{Time: msAt(3), Kind: trace.ResetSent, Local: srvAP, Remote: netip.MustParseAddrPort("0.0.0.0:0"), Skaddr: 0x77, From: tcpstate.Listen, Reason: "TCP_FLAGS"},
 		},
 		Sockets: append(socks, runner.SockRef{Local: otherAP, Remote: srvAP, Actor: "c2"}),
 	}
@@ -157,6 +160,7 @@ func TestTimelineResetAttribution(t *testing.T) {
 		"c2 FIN-WAIT-1 reset=",
 		"server CLOSE reset=received",
 		"note kernel sent RST (no socket)",
+		"note listener sent RST (segment of no connection)",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("reset attribution (-want +got):\n%s", diff)
