@@ -129,7 +129,7 @@ func checkResults(t *testing.T, run int, res []lab.Result) {
 		}
 		for _, e := range r.Expects {
 			if !e.OK && !e.Skipped {
-				t.Errorf("run %d: %s:%d: expect %s; got %s\n%s", run+1, name, e.Line, e.Text, e.Got, callsOf(r))
+				t.Errorf("run %d: %s:%d: expect %s; got %s\n%s", run+1, name, e.Line, e.Text, e.Got, timelineOf(r))
 			}
 			if e.Skipped && testenv.IsRoot() {
 				t.Errorf("run %d: %s:%d: expect %s skipped although root", run+1, name, e.Line, e.Text)
@@ -236,13 +236,25 @@ func packetsOf(res []lab.Result, name string) string {
 	return b.String()
 }
 
-// callsOf lists a run's calls, to tell what happened when an expectation
-// failed.
-func callsOf(r lab.Result) string {
+// timelineOf lists a run's calls, packets, state changes and socket-table
+// rows, to tell what happened when an expectation failed.
+func timelineOf(r lab.Result) string {
 	var b strings.Builder
 	for _, e := range r.Events {
-		if c := e.Call; c != nil {
-			fmt.Fprintf(&b, "\t%9.3fms %s %s(%s) = %s [%v] %d bytes\n", float64(e.T)/1e6, c.Actor, c.Op, c.Args, c.Result, c.Dur, c.Bytes)
+		ms := float64(e.T) / 1e6
+		switch {
+		case e.Call != nil:
+			c := e.Call
+			fmt.Fprintf(&b, "\t%9.3fms %s %s(%s) = %s [%v] %d bytes\n", ms, c.Actor, c.Op, c.Args, c.Result, c.Dur, c.Bytes)
+		case e.Packet != nil:
+			p := e.Packet
+			fmt.Fprintf(&b, "\t%9.3fms %s>%s [%s] seq %d ack %d len %d\n", ms, p.From, p.To, p.Flags, p.Seq, p.Ack, p.Len)
+		case e.State != nil:
+			fmt.Fprintf(&b, "\t%9.3fms %s %s → %s\n", ms, e.State.Actor, e.State.From, e.State.To)
+		case e.Snapshot != nil:
+			for _, row := range e.Snapshot.Rows {
+				fmt.Fprintf(&b, "\t%9.3fms ss: %s %s\n", ms, row.Actor, row.State)
+			}
 		}
 	}
 	return b.String()
