@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -69,8 +70,15 @@ func (p *proc) line(d time.Duration) (string, error) {
 		}
 		return r.s, nil
 	case <-t.C:
+		// A Go server prints every goroutine's stack on SIGQUIT, to the
+		// stderr it shares with us: why it was stuck is then on record.
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT) // it may have exited already
+		select {
+		case <-ch:
+		case <-time.After(2 * time.Second):
+		}
 		_ = p.cmd.Process.Kill() // unblocks the reader goroutine; it may have exited already
-		return "", fmt.Errorf("bench: server did not answer within %v", d)
+		return "", fmt.Errorf("bench: server did not answer within %v (its goroutines, if it is a Go server, are on stderr)", d)
 	}
 }
 
