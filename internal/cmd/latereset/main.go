@@ -21,11 +21,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
+	"os/signal"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tcpteardown/teardown/trace"
@@ -40,12 +43,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "latereset: usage: latereset [-n 1..200000] [-p 1..256] [-t D]")
 		os.Exit(2)
 	}
-	r, err := run(*n, *par, *limit)
-	if err != nil {
+	// Ctrl-C ends the run like its time limit: the tracer removes its
+	// tracefs instance on the way out.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	r, err := run(ctx, *n, *par, *limit)
+	interrupted := ctx.Err() != nil
+	stop()
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		fmt.Fprintln(os.Stderr, "latereset:", err)
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "latereset:", err)
 		os.Exit(1)
 	}
 	report(r)
+	if interrupted {
+		os.Exit(130) // the figures above are of a partial run
+	}
 }
 
 // result is what a run saw: exchanges completed and failed, and the resets
@@ -56,8 +71,8 @@ type result struct {
 	resets       map[string]int
 }
 
-func run(n, par int, limit time.Duration) (result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
+func run(parent context.Context, n, par int, limit time.Duration) (result, error) {
+	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -67,7 +82,7 @@ func run(n, par int, limit time.Duration) (result, error) {
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)
 	tr, err := trace.Start(ctx, &trace.Config{Ports: []uint16{port}})
 	if err != nil {
-		return result{}, fmt.Errorf("%w (run as root)", err)
+		return result{}, err
 	}
 	resets := collect(tr)
 	go serve(ln)

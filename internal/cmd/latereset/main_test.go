@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strings"
@@ -37,7 +38,7 @@ func TestExchangesInNamespace(t *testing.T) {
 	if os.Getenv("LATERESET_IN_NETNS") != "1" {
 		t.Skip("run by TestOnlyListenersReset inside a private network namespace")
 	}
-	r, err := run(400, 8, 30*time.Second)
+	r, err := run(context.Background(), 400, 8, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
