@@ -43,8 +43,10 @@ type Config struct {
 	// connections are in flight; empty leaves shutdown out.
 	RestartCmd string
 	// Packets captures the probe's own connections on Interface (root only).
-	Packets   bool
-	Interface string // default "lo"
+	Packets bool
+	// Interface is where to capture, default "lo". It must see the
+	// datagram to 127.0.0.1 that marks the capture's end (lo or any).
+	Interface string
 	// Progress, when set, is called once per check as it ends (from the
 	// check's goroutine: calls may come from several goroutines at once,
 	// but never two for the same check).
@@ -98,6 +100,9 @@ func Run(ctx context.Context, cfg *Config) (*Report, error) {
 		rep.Notes = append(rep.Notes, n)
 	}
 	rep.Checks = t.runAll(ctx, rec)
+	if n := rec.captureNote(); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	return rep, nil
 }
 

@@ -20,10 +20,12 @@ import (
 // nothing; its methods are no-ops.
 type recorder struct {
 	cap    *capture.Capture
+	mark   *marker
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
 	segs   []capture.Segment
+	note   string // what went wrong with the capture, for the report's notes
 }
 
 // NoteNoRoot is the report's note when packets could not be captured.
@@ -39,15 +41,20 @@ func startRecorder(t *target) (*recorder, string) {
 	if err != nil || !loop {
 		return nil, "packets are captured only for a target on loopback: the verdicts rest on socket-level evidence only"
 	}
-	c, err := capture.Open(&capture.Config{Interface: orDefault(t.cfg.Interface, "lo"), Ports: []uint16{port}})
-	if errors.Is(err, capture.ErrPermission) {
-		return nil, NoteNoRoot
-	}
+	m, err := newMarker()
 	if err != nil {
 		return nil, "no packets: " + err.Error()
 	}
+	c, err := capture.Open(&capture.Config{Interface: orDefault(t.cfg.Interface, "lo"), Ports: []uint16{port, m.at.Port()}})
+	if err != nil {
+		m.close()
+		if errors.Is(err, capture.ErrPermission) {
+			return nil, NoteNoRoot
+		}
+		return nil, "no packets: " + err.Error()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &recorder{cap: c, cancel: cancel, done: make(chan struct{})}
+	r := &recorder{cap: c, mark: m, cancel: cancel, done: make(chan struct{})}
 	go r.loop(ctx)
 	return r, ""
 }
@@ -76,22 +83,60 @@ func (r *recorder) loop(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		if r.mark.is(s) {
+			r.mark.saw()
+			continue
+		}
 		r.mu.Lock()
 		r.segs = append(r.segs, s)
 		r.mu.Unlock()
 	}
 }
 
-// stop ends the capture 5 ms after the last check, so that the ring's last
-// block (1 ms block timeout) is delivered.
+// drainWait bounds how long stop waits for the reader to reach the end
+// marker: on an idle machine it takes a block timeout (1 ms).
+const drainWait = 3 * time.Second
+
+// stop ends the capture once everything captured so far has been read.
+// The reader runs behind the kernel: a TPACKET_V3 block reaches it at its
+// 1 ms timeout, and then the reader must be scheduled, which on a loaded
+// machine took longer than the few milliseconds the probe used to wait, so
+// whole checks came out without packets. Instead, after a short pause for
+// the last check's final segments, a datagram to the marker's own port is
+// captured; the ring is first in, first out, so once the reader has met
+// it, every segment before it has been read. A reader that does not get
+// there in time, and frames the ring had no room for, become a note.
 func (r *recorder) stop() {
 	if r == nil {
 		return
 	}
 	time.Sleep(5 * time.Millisecond)
+	switch err := r.mark.send(); {
+	case err != nil:
+		r.note = "capture end marker: " + err.Error() + ": the diagrams may miss the last packets"
+	default:
+		select {
+		case <-r.mark.seen:
+		case <-time.After(drainWait):
+			r.note = fmt.Sprintf("the capture's reader was %v behind the kernel (the machine is too busy): the diagrams may miss packets", drainWait)
+		}
+	}
 	r.cancel()
 	<-r.done
+	if st, err := r.cap.Stats(); err == nil && st.Drops > 0 {
+		r.note = fmt.Sprintf("the capture dropped %d of %d packets (its ring was full): the diagrams miss them", st.Drops, st.Packets)
+	}
 	_ = r.cap.Close()
+	r.mark.close()
+}
+
+// captureNote is what the report should say about the capture once
+// stopped: "" when every packet was read.
+func (r *recorder) captureNote() string {
+	if r == nil {
+		return ""
+	}
+	return r.note
 }
 
 // attach gives c the segments of its own connections, folded into
@@ -105,6 +150,9 @@ func (r *recorder) attach(c *Check) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c.addSegments(r.segs)
+	if len(c.wire) == 0 && len(c.log.ports) > 0 {
+		c.Evidence += "; capture: none of this check's packets was captured"
+	}
 }
 
 // addSegments folds the segments of c's connections, in capture order,
@@ -183,3 +231,33 @@ func (l *callLog) owns(s capture.Segment) bool {
 	}
 	return false
 }
+
+// marker is a UDP socket on loopback whose datagram to itself marks the
+// end of the capture (recorder.stop).
+type marker struct {
+	conn *net.UDPConn
+	at   netip.AddrPort
+	seen chan struct{}
+	once sync.Once
+}
+
+func newMarker() (*marker, error) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, fmt.Errorf("capture end marker: %w", err)
+	}
+	at := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	return &marker{conn: conn, at: netip.AddrPortFrom(at.Addr().Unmap(), at.Port()), seen: make(chan struct{})}, nil
+}
+
+func (m *marker) send() error {
+	_, err := m.conn.WriteToUDPAddrPort([]byte("end"), m.at)
+	return err
+}
+
+func (m *marker) is(s capture.Segment) bool {
+	return s.Proto == capture.UDP && s.Src == m.at && s.Dst == m.at
+}
+
+func (m *marker) saw()   { m.once.Do(func() { close(m.seen) }) }
+func (m *marker) close() { _ = m.conn.Close() }

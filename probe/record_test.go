@@ -271,3 +271,84 @@ func TestLiveDiagramFromRecords(t *testing.T) {
 		t.Error("no check opened several connections: the test did not see the case it is for")
 	}
 }
+
+// TestStopReadsEverything: stopping the recorder waits until its reader
+// has read everything captured before, however far behind the kernel the
+// reader is. Here the reader is held up (the test holds the lock it stores
+// segments under) through a few connections spread over several of the
+// ring's blocks, and stop is called at once: every connection's SYN and
+// both FINs must still be in the record. Under load the probe used to stop
+// its capture 5 ms after the last check and lost what the reader had not
+// reached (a whole check came out with no packet).
+func TestStopReadsEverything(t *testing.T) {
+	testenv.RequireRoot(t)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	testenv.ServeUntilEOF(t, l)
+	rec, note := startRecorder(&target{cfg: &Config{Addr: l.Addr().String(), Packets: true}})
+	if rec == nil {
+		t.Fatalf("no capture: %s", note)
+	}
+	rec.mu.Lock() // the reader stalls on its first segment
+	const conns = 5
+	var ports []uint16
+	for range conns {
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err != nil {
+			rec.mu.Unlock()
+			t.Fatal(err)
+		}
+		ports = append(ports, uint16(c.LocalAddr().(*net.TCPAddr).Port))
+		_ = c.(*net.TCPConn).CloseWrite()
+		_, _ = io.Copy(io.Discard, c) // the server's FIN
+		c.Close()
+		time.Sleep(3 * time.Millisecond) // the next connection lands in a later block (1 ms block timeout)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		rec.mu.Unlock()
+	}()
+	rec.stop()
+	if n := rec.captureNote(); n != "" {
+		t.Fatalf("note: %s", n)
+	}
+	server := netip.MustParseAddrPort(l.Addr().String())
+	for _, p := range ports {
+		var syn, fins int
+		for _, s := range rec.segs {
+			if s.Proto != capture.TCP || (s.Src.Port() != p && s.Dst.Port() != p) || (s.Src != server && s.Dst != server) {
+				continue
+			}
+			if s.Flags.Has(capture.SYN) && !s.Flags.Has(capture.ACK) {
+				syn++
+			}
+			if s.Flags.Has(capture.FIN) {
+				fins++
+			}
+		}
+		if syn != 1 || fins != 2 {
+			t.Errorf("client port %d: %d SYN and %d FINs recorded, want 1 and 2 (%d segments in all)", p, syn, fins, len(rec.segs))
+		}
+	}
+}
+
+// TestAttachSaysNoneCaptured: a check whose connections left no segment in
+// the capture says so in its evidence instead of drawing an exchange with
+// no packets as if there had been none.
+func TestAttachSaysNoneCaptured(t *testing.T) {
+	server := netip.MustParseAddrPort("127.0.0.1:8080")
+	other := capture.Segment{Proto: capture.TCP, Src: netip.MustParseAddrPort("127.0.0.1:40001"), Dst: server, Flags: capture.SYN}
+	c := &Check{Evidence: "server closed", log: &callLog{server: server, ports: []uint16{40000}}}
+	(&recorder{segs: []capture.Segment{other}}).attach(c)
+	if want := "server closed; capture: none of this check's packets was captured"; c.Evidence != want {
+		t.Errorf("evidence %q, want %q", c.Evidence, want)
+	}
+	c = &Check{Evidence: "server closed", log: &callLog{server: server, ports: []uint16{40001}}}
+	(&recorder{segs: []capture.Segment{other}}).attach(c)
+	if c.Evidence != "server closed" || len(c.Packets) != 1 {
+		t.Errorf("evidence %q, %d packets: want it unchanged and the SYN", c.Evidence, len(c.Packets))
+	}
+}
