@@ -58,8 +58,9 @@
 // TIME-WAIT socket answers the retransmitted FIN, RFC 9293 §3.6.1;
 // old-duplicate: PAWS drops a delayed segment of the previous incarnation,
 // RFC 7323 §5), what a lost FIN or RST costs, how an orphan gives up
-// (tcp_orphan_retries) and how a vanished peer is found (TCP_USER_TIMEOUT,
-// RFC 5482; keepalive, RFC 1122 §4.2.3.6): claims C31–C40. The wire is the
+// (tcp_orphan_retries), how a vanished peer is found (TCP_USER_TIMEOUT,
+// RFC 5482; keepalive, RFC 1122 §4.2.3.6) and how an RST ends a TIME-WAIT
+// early (timewait-rst, RFC 1337): claims C31–C41. The wire is the
 // capture point there, and each packet carries its mark (Packet.Wire).
 //
 // # Processes

@@ -17,6 +17,7 @@ var hostileSeeds = []string{
 	"scenario x\nsysctl net/ipv4/../../../../tmp/x 1\nc: close\n",
 	"scenario x\nsysctl net/ipv4/conf/lo/../../../../../etc/shadow 1\nc: close\n",
 	"scenario x\nsysctl net/ipv4/tcp_fin_timeout 2\nc: close\n",
+	"scenario x\nvariant v one\nsysctl@v net/ipv4/tcp_rfc1337 1\nc: close\n",
 	"scenario x\nsysctl net/ipv4/conf/all/forwarding 1\nc: close\n",
 	"scenario x\nrepeat 100\nvariant a a\nvariant b b\nc: sleep 30s\n",
 	"scenario x\nc: write \"123\"\nc: write 4194304\nc: read 1048576\n",

@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,9 @@ const wired = `scenario lost
 wire rtt=40ms seed=7
 sysctl a net/ipv4/tcp_max_tw_buckets 0
 sysctl net/ipv4/tcp_fin_timeout 2
+variant loose the default
+variant strict tcp_rfc1337 on b
+sysctl@strict b net/ipv4/tcp_rfc1337 1
 actor client
 actor server
 actor other on a
@@ -53,6 +57,9 @@ func TestParseWire(t *testing.T) {
 	}
 	if s.Sysctls[0].Host != "a" || s.Sysctls[1].Host != "" {
 		t.Errorf("sysctl hosts = %+v", s.Sysctls)
+	}
+	if s.Sysctls[2].Host != "b" || !slices.Equal(s.Sysctls[2].Variants, []string{"strict"}) || s.Sysctls[0].Variants != nil {
+		t.Errorf("sysctl@strict b … = %+v; the untagged ones must have no variants", s.Sysctls)
 	}
 	st := s.Steps[0]
 	if st.Actor != lab.WireLane || st.Wire == nil || st.Wire.Kind != wire.Drop || st.Wire.After == nil || st.Wire.After.Flags != "F." {

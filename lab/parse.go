@@ -100,6 +100,8 @@ func (p *parser) parseLine(text string) error {
 		return fn(p, rest)
 	}
 	switch kw {
+	case "sysctl":
+		return p.sysctl(tags, rest)
 	case "expect":
 		return p.expect(tags, rest)
 	case "verdict":
@@ -131,7 +133,6 @@ var directives = map[string]func(p *parser, rest string) error{
 	"variant":  (*parser).variant,
 	"netns":    func(p *parser, rest string) error { p.s.NetNS = true; return p.noArgs(rest) },
 	"wire":     (*parser).wireDirective,
-	"sysctl":   (*parser).sysctl,
 	"repeat":   (*parser).repeat,
 	"said":     func(p *parser, rest string) error { return p.text(rest, func(t *ClaimText) *string { return &t.Said }) },
 	"said.zh": func(p *parser, rest string) error {
@@ -222,7 +223,7 @@ func (p *parser) repeat(rest string) error {
 // sysctl accepts `sysctl net/… VALUE` for a sysctl this kernel has; the
 // runner writes it only inside the scenario's namespace (netns.SetSysctl,
 // which opens it beneath /proc/sys/net). See docs/security.md.
-func (p *parser) sysctl(rest string) error {
+func (p *parser) sysctl(tags []string, rest string) error {
 	f, host := sysctlHost(strings.Fields(rest))
 	if len(f) < 2 {
 		return p.errf("expected `sysctl [a|b] net/… VALUE` (only per-namespace net/ sysctls), got %q", rest)
@@ -241,7 +242,7 @@ func (p *parser) sysctl(rest string) error {
 		return err
 	}
 	p.s.NetNS = true
-	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Host: host, Name: f[0], Value: value})
+	p.s.Sysctls = append(p.s.Sysctls, Sysctl{Line: p.line, Host: host, Name: f[0], Value: value, Variants: tags})
 	return nil
 }
 

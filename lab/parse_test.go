@@ -95,6 +95,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad option", "scenario x\nclient: read color=red\n", "f.scn:2: read: unknown option color="},
 		{"sockopt in place", "scenario x\nclient: read SO_RCVBUF=1\n", "socket options are set in their own"},
 		{"sysctl off net", "scenario x\nsysctl kernel/x 1\n", "only per-namespace net/ sysctls"},
+		{"sysctl unknown variant", "scenario x\nvariant v one\nsysctl@w net/ipv4/tcp_fin_timeout 2\n", `f.scn:3: unknown variant "w"`},
+		{"sysctl variant before declared", "scenario x\nsysctl@v net/ipv4/tcp_fin_timeout 2\nvariant v one\n", `f.scn:2: unknown variant "v"`},
 		{"repeat range", "scenario x\nrepeat 1000\n", "expected `repeat N` with N from 1 to 100"},
 		{"empty and", "scenario x\nexpect call a read = 1 and\n", "f.scn:2: expect: empty condition"},
 		{"call number", "scenario x\nexpect call a read#0 = 1\n", "the call number after # starts at 1"},

@@ -36,6 +36,7 @@ type Sysctl struct {
 	Line        int
 	Host        string // wire scenarios: "a" or "b"; "" for both hosts (or the one namespace)
 	Name, Value string
+	Variants    []string // `sysctl@v1,v2`: set only in those variants' runs; empty: in every run
 }
 
 // Variant is one way of running a scenario; steps, expects and verdict rules

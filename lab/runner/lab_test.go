@@ -31,7 +31,7 @@ var catalogNames = []string{
 	// The lab's wire (issue 13 §4).
 	"lost-last-ack", "lost-last-ack-no-timewait", "old-duplicate", "lost-fin", "orphan-fin-retries",
 	"user-timeout", "keepalive", "lost-rst", "reordered-fin", "zero-window-close", "seed-close-rtt",
-	"pipelined-close-rtt",
+	"pipelined-close-rtt", "timewait-rst",
 }
 
 func TestCatalogComplete(t *testing.T) {

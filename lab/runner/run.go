@@ -208,6 +208,9 @@ func (r *run) setupNS() error {
 	}
 	r.ns = ns
 	for _, sc := range r.s.Sysctls {
+		if !lab.InVariant(sc.Variants, r.variant) {
+			continue
+		}
 		// Only inside the scenario's own namespace, opened beneath
 		// /proc/sys/net (netns.SetSysctl; docs/security.md).
 		if err := ns.SetSysctl(sc.Name, sc.Value); err != nil {

@@ -33,6 +33,9 @@ func (r *run) setupWire() error {
 	}
 	r.w = w
 	for _, sc := range r.s.Sysctls {
+		if !lab.InVariant(sc.Variants, r.variant) {
+			continue
+		}
 		if err := r.wireSysctl(sc); err != nil {
 			return err
 		}
