@@ -2,6 +2,7 @@ package netns
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/tcpteardown/teardown/internal/sys"
 	"github.com/vishvananda/netlink"
@@ -66,6 +67,17 @@ func (n *NS) checkType() error {
 		return fmt.Errorf("netns: %s is not a network namespace", n.name)
 	}
 	return nil
+}
+
+// LoopbackUp brings up lo in the calling thread's namespace: a process
+// started in a namespace of its own (CLONE_NEWNET) finds it down. If lo is
+// up already nothing is asked of the kernel, so a process without the
+// privilege (a child of that process that dropped it) succeeds too.
+func LoopbackUp() error {
+	if lo, err := net.InterfaceByName("lo"); err == nil && lo.Flags&net.FlagUp != 0 {
+		return nil
+	}
+	return setLoUp()
 }
 
 func setLoUp() error {

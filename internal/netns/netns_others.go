@@ -26,7 +26,10 @@ func Open(path string) (*NS, error) { return nil, errNS }
 // SysctlExists reports that sysctls under /proc/sys/net need Linux.
 func SysctlExists(name string) (bool, error) { return false, errNS }
 
-func (n *NS) Do(fn func() error) error           { return errNS }
+func (n *NS) Do(fn func() error) error { return errNS }
+
+// LoopbackUp needs Linux.
+func LoopbackUp() error                          { return errNS }
 func (n *NS) SetSysctl(name, value string) error { return errNS }
 func (n *NS) Sysctl(name string) (string, error) { return "", errNS }
 func (n *NS) Name() string                       { return "" }

@@ -106,10 +106,19 @@ func Require(t testing.TB, ok bool, reason string) {
 }
 
 // Main runs the tests of a package and exits non-zero when they leave
-// goroutines or file descriptors behind. Use it as
+// goroutines or file descriptors behind. As root on Linux it runs them in a
+// network namespace of their own (the test binary again, with lo up), so
+// that what other programs do to the host's socket tables cannot change
+// their results; TEARDOWN_TEST_HOSTNET=1 keeps them on the host's network.
+// Use it as
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
-func Main(m *testing.M) { os.Exit(CheckLeaks(m.Run)) }
+func Main(m *testing.M) {
+	if code, ok := inPrivateNetwork(); ok {
+		os.Exit(code)
+	}
+	os.Exit(CheckLeaks(m.Run))
+}
 
 // CheckLeaks runs run and then waits up to 5 s for the goroutines and file
 // descriptors it started to go away. It prints what is left and returns 1
