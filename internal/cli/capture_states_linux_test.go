@@ -168,6 +168,10 @@ func TestCaptureStatesReportsLoss(t *testing.T) {
 // ports shows only the host's sockets. A server and client in a private
 // namespace on the captured port leave no state line (and are counted);
 // the host's own connection on another captured port shows as usual.
+// The "host" is a namespace of the test's own (capture -netns), so that no
+// other socket can take the private namespace's port there: a capture
+// rightly shows a socket of its namespace that has the captured port (in a
+// soak, one of the tests' namespace once had it).
 func TestCaptureStatesOtherNetNS(t *testing.T) {
 	testenv.RequireRoot(t)
 	ns, err := netns.New()
@@ -175,7 +179,15 @@ func TestCaptureStatesOtherNetNS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ns.Close()
-	host := listenTCP4(t, 0)
+	hostNS, err := netns.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostNS.Close()
+	var host net.Listener
+	if err := hostNS.Do(func() error { host = listenTCP4(t, 0); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	defer host.Close()
 	hp := strconv.Itoa(host.Addr().(*net.TCPAddr).Port)
 	var inner net.Listener
@@ -193,7 +205,8 @@ func TestCaptureStatesOtherNetNS(t *testing.T) {
 	inner.Close() // the namespace's own listener is opened again under capture
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, stderr, done := startCapture(t, ctx, "-port", ip, "-port", hp, "-states")
+	hostPath := "/proc/self/fd/" + strconv.Itoa(int(hostNS.Handle()))
+	stdout, stderr, done := startCapture(t, ctx, "-netns", hostPath, "-port", ip, "-port", hp, "-states")
 	var nsClient int
 	err = ns.Do(func() error {
 		var lc net.ListenConfig
@@ -209,7 +222,10 @@ func TestCaptureStatesOtherNetNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := exchange(t, host)
+	var hc int
+	if err := hostNS.Do(func() error { hc = exchange(t, host); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	waitForLine(t, stdout, done, "."+strconv.Itoa(hc)+" ", "FIN-WAIT-1")
 	cancel()
 	if err := waitDone(t, done); err != nil {
