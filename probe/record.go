@@ -124,7 +124,10 @@ func (r *recorder) stop() {
 	r.cancel()
 	<-r.done
 	if st, err := r.cap.Stats(); err == nil && st.Drops > 0 {
-		r.note = fmt.Sprintf("the capture dropped %d of %d packets (its ring was full): the diagrams miss them", st.Drops, st.Packets)
+		if r.note != "" {
+			r.note += "; "
+		}
+		r.note += fmt.Sprintf("the capture dropped %d of %d packets (its ring was full): the diagrams miss them", st.Drops, st.Packets)
 	}
 	_ = r.cap.Close()
 	r.mark.close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 
 	"github.com/tcpteardown/teardown/internal/netns"
@@ -19,9 +20,8 @@ import (
 // socket at all, and the tests that look for one (sockdiag, trace) fail.
 // The lab runs its scenarios in namespaces for the same reason.
 const (
-	envInNetNS  = "TEARDOWN_TEST_NETNS"   // set in the re-executed test binary
-	envHostNet  = "TEARDOWN_TEST_HOSTNET" // =1: stay on the host's network (debugging)
-	netnsNotice = "testenv: running the tests on the host's network: "
+	envInNetNS = "TEARDOWN_TEST_NETNS"   // set in the re-executed test binary
+	envHostNet = "TEARDOWN_TEST_HOSTNET" // =1: stay on the host's network (debugging)
 )
 
 // inPrivateNetwork runs this test binary again, with the same arguments,
@@ -44,10 +44,12 @@ func inPrivateNetwork() (code int, ok bool) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), envInNetNS+"=1")
 	// The child dies with us (go test killing a stuck binary must not
-	// leave its tests running).
+	// leave its tests running). The death signal follows the thread that
+	// started the child, so that thread stays ours until the process ends.
+	runtime.LockOSThread()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "%sa private network namespace: %v\n", netnsNotice, err)
+		fmt.Fprintf(os.Stderr, "testenv: running the tests on the host's network: a private network namespace: %v\n", err)
 		return 0, false
 	}
 	err := cmd.Wait()
